@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Developer tool. The patch series is edited as git commits in build/work, a
+# small repository holding only the kernel files the series touches:
+#
+#   scripts/export-patches.sh init     create build/work from build/pristine
+#                                      and patches/series (one commit each)
+#   scripts/export-patches.sh export   rewrite patches/ from build/work
+#
+# To change a patch: edit in build/work, `git commit --fixup` and
+# `git rebase -i --autosquash pristine`, then export.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+W=$ROOT/build/work
+P=$ROOT/build/pristine
+
+series() { grep -v '^\s*\(#\|$\)' patches/series; }
+
+init() {
+	local f p
+	[ -d "$P" ] || { echo "run make kernel first (needs build/pristine)" >&2; exit 1; }
+	rm -rf "$W"
+	mkdir -p "$W"
+	git -C "$W" init -q
+	series | while read -r p; do
+		sed -n 's#^\(---\|+++\) [ab]/\([^[:space:]]*\).*#\2#p' "patches/$p"
+	done | sort -u | while read -r f; do
+		[ -f "$P/$f" ] || continue
+		mkdir -p "$W/$(dirname "$f")"
+		cp "$P/$f" "$W/$f"
+	done
+	git -C "$W" add -A
+	git -C "$W" commit -qm pristine
+	git -C "$W" tag pristine
+	series | while read -r p; do git -C "$W" am -q "$ROOT/patches/$p"; done
+	git -C "$W" log --oneline pristine..
+}
+
+export_series() {
+	rm -f patches/*.patch
+	git -C "$W" format-patch -q --no-signature --zero-commit --no-stat \
+		-o "$ROOT/patches" pristine..HEAD
+	(cd patches && ls -1 ./*.patch | sed 's#^\./##') >patches/series
+	cat patches/series
+}
+
+case "${1:-}" in
+init) init ;;
+export) export_series ;;
+*) echo "usage: $0 init|export" >&2; exit 1 ;;
+esac

@@ -1,0 +1,175 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make kernel: build the ZONE_EXMEM guest kernel from Debian's linux-source-6.12.
+#
+#   build/pristine  the Debian tarball, extracted once (never modified)
+#   build/src       the patched tree: pristine + new files + patches/series
+#                   + mm/zswap-locality.patch
+#   build/obj       the out-of-tree kbuild directory (O=)
+#
+# Only files whose content changed are rewritten in build/src, so kbuild
+# rebuilds only what changed. The patched files are produced in a small
+# staging tree (just the files the overlay and the patches touch), then
+# compared with build/src byte by byte.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+B=$ROOT/build
+TARBALL=/usr/src/linux-source-6.12.tar.xz
+PKG=linux-source-6.12
+JOBS=${JOBS:-$(($(nproc) + 1))}
+# Kernel files that this repository adds, at their in-tree paths.
+NEW_FILES_DIRS=(mm include drivers)
+
+log() { printf 'kernel: %s\n' "$*"; }
+
+pkg_version() { dpkg-query -W -f='${Version}' "$PKG"; }
+
+# Extract the tarball into build/pristine when missing or when the installed
+# Debian package changed. build/src is reset with it.
+extract_pristine() {
+	local ver have=
+	ver=$(pkg_version)
+	[ -f "$B/pristine/.debian-version" ] && have=$(cat "$B/pristine/.debian-version")
+	if [ "$have" = "$ver" ] && [ -d "$B/src" ]; then
+		return
+	fi
+	log "extracting $PKG $ver"
+	rm -rf "$B/pristine" "$B/src" "$B/stage" "$B/touched.list"
+	mkdir -p "$B/pristine.tmp"
+	tar -C "$B/pristine.tmp" --strip-components=1 -xaf "$TARBALL"
+	echo "$ver" >"$B/pristine.tmp/.debian-version"
+	mv "$B/pristine.tmp" "$B/pristine"
+	cp -a "$B/pristine" "$B/src"
+}
+
+# The patch files, in order: patches/series, then the zswap patch if non-empty.
+patch_files() {
+	local p
+	grep -v '^\s*\(#\|$\)' patches/series | while read -r p; do
+		echo "patches/$p"
+	done
+	[ -s mm/zswap-locality.patch ] && echo mm/zswap-locality.patch
+	return 0
+}
+
+new_files() {
+	find "${NEW_FILES_DIRS[@]}" -type f ! -name '*.patch' ! -name '*.orig' | sort
+}
+
+# Paths a patch touches (both sides of each diff).
+patch_paths() {
+	sed -n 's#^\(---\|+++\) [ab]/\([^[:space:]]*\).*#\2#p' "$@" | sort -u
+}
+
+# Build build/stage: the touched files from pristine, the new files on top,
+# then every patch applied with no fuzz.
+stage_tree() {
+	local f
+	rm -rf "$B/stage"
+	mkdir -p "$B/stage"
+	mapfile -t PATCHES < <(patch_files)
+	{ new_files; [ ${#PATCHES[@]} -eq 0 ] || patch_paths "${PATCHES[@]}"; } |
+		sort -u >"$B/touched.new"
+	while read -r f; do
+		if [ -f "$B/pristine/$f" ]; then
+			mkdir -p "$B/stage/$(dirname "$f")"
+			cp -p "$B/pristine/$f" "$B/stage/$f"
+		fi
+	done <"$B/touched.new"
+	new_files | while read -r f; do
+		mkdir -p "$B/stage/$(dirname "$f")"
+		cp "$f" "$B/stage/$f"
+	done
+	for f in "${PATCHES[@]}"; do
+		if ! patch -d "$B/stage" -p1 -F0 -N -s --no-backup-if-mismatch <"$f"; then
+			log "patch failed to apply with no fuzz: $f"
+			exit 1
+		fi
+	done
+}
+
+# Copy staged files whose content differs into build/src; restore files that
+# an earlier run touched but this one does not.
+sync_src() {
+	local f changed=0
+	while read -r f; do
+		if ! cmp -s "$B/stage/$f" "$B/src/$f"; then
+			mkdir -p "$B/src/$(dirname "$f")"
+			cp "$B/stage/$f" "$B/src/$f"
+			changed=$((changed + 1))
+		fi
+	done <"$B/touched.new"
+	if [ -f "$B/touched.list" ]; then
+		comm -23 "$B/touched.list" "$B/touched.new" | while read -r f; do
+			if [ -f "$B/pristine/$f" ]; then
+				cp -p "$B/pristine/$f" "$B/src/$f"
+			else
+				rm -f "$B/src/$f"
+			fi
+		done
+	fi
+	mv "$B/touched.new" "$B/touched.list"
+	log "$changed file(s) changed in build/src"
+}
+
+# x86_64_defconfig + kvm_guest.config + configs/exmem.config, written to
+# build/obj/.config only when it differs.
+make_config() {
+	local cfg=$B/cfg frag=configs/exmem.config line want sym
+	rm -rf "$cfg"
+	mkdir -p "$cfg" "$B/obj"
+	make -s -C "$B/src" O="$cfg" ARCH=x86_64 x86_64_defconfig >/dev/null
+	"$B/src/scripts/kconfig/merge_config.sh" -m -O "$cfg" "$cfg/.config" \
+		"$B/src/kernel/configs/kvm_guest.config" "$ROOT/$frag" >/dev/null
+	make -s -C "$B/src" O="$cfg" ARCH=x86_64 olddefconfig >/dev/null
+	# Every option of the fragment must survive olddefconfig.
+	while read -r line; do
+		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
+		sym=${line%%=*}
+		want=$line
+		if ! grep -qx "$want" "$cfg/.config"; then
+			log "config: $want requested, got: $(grep "^$sym=\|# $sym is not set" "$cfg/.config" || echo unset)"
+			exit 1
+		fi
+	done <"$frag"
+	if ! cmp -s "$cfg/.config" "$B/obj/.config"; then
+		cp "$cfg/.config" "$B/obj/.config"
+		log "config updated"
+	fi
+}
+
+build() {
+	local cc=gcc
+	command -v ccache >/dev/null && cc="ccache gcc"
+	make -s -C "$B/src" O="$B/obj" ARCH=x86_64 olddefconfig
+	# -s keeps the log to warnings and errors; the full log is kept.
+	if ! make -s -C "$B/src" O="$B/obj" ARCH=x86_64 CC="$cc" -j"$JOBS" \
+		KBUILD_BUILD_TIMESTAMP=exmem KBUILD_BUILD_USER=exmem \
+		KBUILD_BUILD_HOST=exmem bzImage >"$B/kernel-build.log" 2>&1; then
+		grep -E -m 40 'error|Error' "$B/kernel-build.log" || tail -n 40 "$B/kernel-build.log"
+		log "build failed; full log: build/kernel-build.log"
+		exit 1
+	fi
+	grep -E 'warning:' "$B/kernel-build.log" | head -n 20 || true
+}
+
+main() {
+	local t0=$SECONDS
+	extract_pristine
+	log "Debian $PKG $(cat "$B/pristine/.debian-version"), kernel $(make -s -C "$B/pristine" kernelversion)"
+	stage_tree
+	sync_src
+	make_config
+	build
+	printf '%s %s\n' "$(cat "$B/pristine/.debian-version")" \
+		"$(cat "$B/obj/include/config/kernel.release")" >"$B/kernel-version.txt"
+	log "built $B/obj/arch/x86/boot/bzImage ($(cat "$B/obj/include/config/kernel.release")) in $((SECONDS - t0))s"
+}
+
+case "${1:-build}" in
+build) main ;;
+stage) extract_pristine; stage_tree ;;
+*) echo "usage: $0 [build|stage]" >&2; exit 1 ;;
+esac
