@@ -46,31 +46,31 @@ debian_uri() {
 	echo "${uri:-http://deb.debian.org/debian}"
 }
 
-need_base=$(missing_pkgs "${BASE_PKGS[@]}" | tr '\n' ' ')
-need_qemu=
+mapfile -t need_base < <(missing_pkgs "${BASE_PKGS[@]}")
+need_qemu=()
 qm=$(qemu_major)
 if [ -z "$qm" ] || [ "$qm" -lt "$BPO_MIN_QEMU" ]; then
-	need_qemu=${BPO_PKGS[*]}
+	need_qemu=("${BPO_PKGS[@]}")
 fi
 
-if [ -z "$need_base" ] && [ -z "$need_qemu" ]; then
+if [ ${#need_base[@]} -eq 0 ] && [ ${#need_qemu[@]} -eq 0 ]; then
 	exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing packages; run as root:" >&2
-	if [ -n "$need_qemu" ] && ! have_backports_suite; then
+	if [ ${#need_qemu[@]} -gt 0 ] && ! have_backports_suite; then
 		printf '  printf "Types: deb\\nURIs: %s\\nSuites: bookworm-backports\\nComponents: main\\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\\n" > %s\n' \
 			"$(debian_uri)" "$BPO_FILE" >&2
 	fi
 	echo "  apt-get update" >&2
-	[ -z "$need_base" ] || echo "  apt-get install -y $need_base" >&2
-	[ -z "$need_qemu" ] || echo "  apt-get install -y -t bookworm-backports $need_qemu" >&2
+	[ ${#need_base[@]} -eq 0 ] || echo "  apt-get install -y ${need_base[*]}" >&2
+	[ ${#need_qemu[@]} -eq 0 ] || echo "  apt-get install -y -t bookworm-backports ${need_qemu[*]}" >&2
 	exit 1
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-if [ -n "$need_qemu" ] && ! have_backports_suite; then
+if [ ${#need_qemu[@]} -gt 0 ] && ! have_backports_suite; then
 	echo "deps: adding bookworm-backports ($BPO_FILE)"
 	cat >"$BPO_FILE" <<EOS
 Types: deb
@@ -80,8 +80,8 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
 fi
-echo "deps: installing: $need_base $need_qemu"
+echo "deps: installing: ${need_base[*]} ${need_qemu[*]}"
 apt-get update -qq
-[ -z "$need_base" ] || apt-get install -y -qq --no-install-recommends $need_base
-[ -z "$need_qemu" ] || apt-get install -y -qq --no-install-recommends -t bookworm-backports $need_qemu
+[ ${#need_base[@]} -eq 0 ] || apt-get install -y -qq --no-install-recommends "${need_base[@]}" >/dev/null
+[ ${#need_qemu[@]} -eq 0 ] || apt-get install -y -qq --no-install-recommends -t bookworm-backports "${need_qemu[@]}" >/dev/null
 echo "deps: qemu $(qemu-system-x86_64 --version | head -n1)"

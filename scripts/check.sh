@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: fast host-only checks (no kernel build). Prints one TAP-style
+# line per check and, last, "check: N passed, N failed". Needs build/pristine,
+# which it extracts from the Debian tarball when missing.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+PWD_ROOT=$PWD
+# shellcheck disable=SC2054 # commas belong to the --ignore list
+CP_ARGS=(--strict --terse --show-types
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,GERRIT_CHANGE_ID)
+pass=0
+fail=0
+
+# report NAME FINDINGS: a check passes when it found nothing.
+report() {
+	if [ -z "$2" ]; then
+		pass=$((pass + 1))
+		echo "ok - $1"
+	else
+		fail=$((fail + 1))
+		echo "not ok - $1"
+		printf '%s\n' "$2" | sed 's/^/#   /'
+	fi
+}
+
+# checkpatch from inside the pristine tree, as it expects; options first,
+# then repository-relative paths. Prints findings only.
+checkpatch() {
+	local opts=() paths=() a
+	for a in "$@"; do
+		case "$a" in -*) opts+=("$a") ;; *) paths+=("$PWD_ROOT/$a") ;; esac
+	done
+	(cd build/pristine && perl scripts/checkpatch.pl "${CP_ARGS[@]}" "${opts[@]}" "${paths[@]}") 2>&1 |
+		sed "s#$PWD_ROOT/##" | grep -E ': (ERROR|WARNING|CHECK):'
+}
+
+# Is finding $2 (TYPE) at line $3 of patch $1 listed in checkpatch.exceptions?
+accepted() {
+	local patch=$1 type=$2 text glob etype etext
+	text=$(sed -n "${3}p" "patches/$patch")
+	text=${text#+}
+	while read -r glob etype etext; do
+		case "$glob" in '#'* | '') continue ;; esac
+		# shellcheck disable=SC2254 # the glob is meant to match
+		case "$patch" in $glob) ;; *) continue ;; esac
+		[ "$etype" = "$type" ] || continue
+		[[ "$text" == *"$etext"* ]] && return 0
+	done <patches/checkpatch.exceptions
+	return 1
+}
+
+# checkpatch on one patch, less the accepted findings (printed as notes).
+checkpatch_patch() {
+	local line file lnum type
+	checkpatch "patches/$1" | while IFS= read -r line; do
+		file=${line%%:*}
+		lnum=$(cut -d: -f2 <<<"$line")
+		type=$(cut -d: -f4 <<<"$line")
+		if [[ "$file" == *.patch ]] && accepted "$1" "$type" "$lnum"; then
+			echo "accepted: $line" >&2
+		else
+			echo "$line"
+		fi
+	done
+}
+
+# 1. The series and the zswap patch apply with no fuzz to the pristine tree.
+report "patch series applies cleanly to pristine linux-source-6.12" \
+	"$(bash scripts/kernel.sh stage 2>&1 >/dev/null || echo "staging failed")"
+
+# 2. checkpatch --strict on every new kernel file and on every patch.
+mapfile -t newfiles < <(find mm include drivers -type f \( -name '*.c' -o -name '*.h' \) | sort)
+report "checkpatch --strict: ${#newfiles[@]} new kernel files" "$(checkpatch -f "${newfiles[@]}")"
+while read -r p; do
+	report "checkpatch --strict: $p" "$(checkpatch_patch "$p" 2>/dev/null)"
+done < <(grep -v '^\s*\(#\|$\)' patches/series)
+
+# 3. shellcheck on the harness.
+report "shellcheck: harness scripts" \
+	"$(shellcheck -S warning -x scripts/*.sh tests/guest/*.sh tests/host/*.sh .ci/run 2>&1)"
+
+# 4. Host unit tests of the user-space tools and the ABI.
+for t in tests/host/*.sh; do
+	report "host: $(basename "$t" .sh)" "$(bash "$t" >/dev/null 2>&1 || bash "$t" 2>&1)"
+done
+
+echo "check: $pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make initramfs: busybox-static, the Debian tools the guest needs (with the
+# shared libraries ldd lists), the guest scripts and the guest test binaries
+# (kselftest harness, linked statically) in build/initramfs.cpio.gz.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+B=$ROOT/build
+R=$B/initramfs.root
+OUT=$B/initramfs.cpio.gz
+KSFT=$B/src/tools/testing/selftests
+# Dynamic tools for the guest; each must exist (make deps installs them).
+TOOLS=(/usr/bin/numactl /usr/bin/stress-ng /usr/bin/cxl /usr/bin/daxctl)
+
+log() { printf 'initramfs: %s\n' "$*"; }
+
+copy_with_libs() {
+	local bin=$1 lib
+	install -D -m 0755 "$bin" "$R$bin"
+	ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		[ -e "$R$lib" ] || install -D -m 0755 "$lib" "$R$lib"
+	done
+}
+
+# Guest tests: tests/guest/*.c, one kselftest binary each, statically linked.
+build_guest_tests() {
+	local c t
+	mkdir -p "$B/guest-tests"
+	[ -f "$KSFT/kselftest_harness.h" ] || { log "no kernel tree: run make kernel"; exit 1; }
+	for c in tests/guest/*.c; do
+		t=$B/guest-tests/$(basename "$c" .c).test
+		if [ "$t" -nt "$c" ] && [ "$t" -nt tests/guest/lib/exmem_test.c ] &&
+			[ "$t" -nt tests/guest/lib/exmem_test.h ]; then
+			continue
+		fi
+		gcc -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -static \
+			-I "$KSFT" -I tests/guest/lib -o "$t" "$c" tests/guest/lib/exmem_test.c
+	done
+}
+
+main() {
+	local t
+	build_guest_tests
+	rm -rf "$R"
+	mkdir -p "$R"/{bin,sbin,proc,sys,dev,tmp,etc,tests,lib/exmem,usr/bin,usr/sbin}
+	install -m 0755 /bin/busybox "$R/bin/busybox"
+	for t in "${TOOLS[@]}"; do copy_with_libs "$t"; done
+	# exmemstat, once built, is part of the guest too.
+	[ -x tools/exmemstat/exmemstat ] && copy_with_libs "$ROOT/tools/exmemstat/exmemstat" &&
+		mv "$R$ROOT/tools/exmemstat/exmemstat" "$R/usr/bin/exmemstat"
+	install -m 0755 tests/guest/init.sh "$R/init"
+	install -m 0644 tests/guest/cxl-setup.sh "$R/lib/exmem/cxl-setup.sh"
+	install -m 0755 "$B"/guest-tests/*.test "$R/tests/"
+	(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$OUT.tmp"
+	mv "$OUT.tmp" "$OUT"
+	log "$OUT: $(du -h "$OUT" | cut -f1), $(ls "$R/tests" | wc -l) guest test binaries"
+}
+
+main "$@"

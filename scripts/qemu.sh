@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the ZONE_EXMEM guest on two emulated CXL type-3 volatile devices in two
+# CFMWS windows (topology from shared/PLATFORM.md).
+#
+#   scripts/qemu.sh MODE OUTDIR     MODE: run | test | shell
+#
+# OUTDIR gets console.log (ttyS0), tap.log (ttyS1) and dmesg.log (ttyS2).
+# QEMU runs under TCG: KVM is used only if EXMEM_KVM=1 and /dev/kvm works.
+# The run is bounded by EXMEM_BOOT_TIMEOUT seconds (default 1500).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODE=${1:-run}
+OUT=${2:-build/run}
+B=build
+KERNEL=$B/obj/arch/x86/boot/bzImage
+INITRD=$B/initramfs.cpio.gz
+TIMEOUT=${EXMEM_BOOT_TIMEOUT:-1500}
+
+mkdir -p "$OUT"
+rm -f "$OUT"/console.log "$OUT"/tap.log "$OUT"/dmesg.log
+
+accel=(-accel tcg -cpu max)
+# KVM aborts or hangs on this machine kind (PLATFORM.md): opt-in only.
+if [ "${EXMEM_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then
+	accel=(-accel kvm -cpu host)
+fi
+
+# shellcheck disable=SC2054 # commas are QEMU option syntax
+cxl=(
+	-object memory-backend-ram,id=vmem0,size=512M
+	-object memory-backend-ram,id=vmem1,size=512M
+	-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1
+	-device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=2
+	-device cxl-type3,bus=rp0,volatile-memdev=vmem0,id=cxl-vmem0
+	-device pxb-cxl,bus_nr=24,bus=pcie.0,id=cxl.2
+	-device cxl-rp,port=0,bus=cxl.2,id=rp1,chassis=0,slot=3
+	-device cxl-type3,bus=rp1,volatile-memdev=vmem1,id=cxl-vmem1
+	-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.1.targets.0=cxl.2,cxl-fmw.1.size=4G
+)
+
+cmdline="console=ttyS0 panic=-1 oops=panic exmem_guest=$MODE"
+
+# shellcheck disable=SC2054
+common=(
+	-M q35,cxl=on -m 2G,maxmem=8G,slots=4 -smp 2 "${accel[@]}"
+	-kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline"
+	-no-reboot
+	"${cxl[@]}"
+)
+
+if [ "$MODE" = shell ]; then
+	exec qemu-system-x86_64 "${common[@]}" -nographic \
+		-serial mon:stdio -serial file:"$OUT/tap.log" -serial file:"$OUT/dmesg.log"
+fi
+
+set +e
+timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 "${common[@]}" \
+	-display none -monitor none \
+	-serial file:"$OUT/console.log" -serial file:"$OUT/tap.log" \
+	-serial file:"$OUT/dmesg.log" </dev/null
+rc=$?
+set -e
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	echo "qemu: guest did not power off within ${TIMEOUT}s" >&2
+	exit 124
+fi
+exit "$rc"

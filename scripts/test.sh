@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make test: host checks, then the whole guest suite on the patched kernel.
+# Results go to build/test-results/ (TAP, console log, guest dmesg). The last
+# line is "N passed, N failed[, N skipped]"; any failure exits non-zero.
+#
+# A guest that does not boot or hangs (bounded), and any BUG:, WARNING:,
+# Oops, KASAN, lockdep or Call Trace in the guest log, is a failure.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+R=build/test-results
+BAD='BUG:|WARNING:|Oops|KASAN|lockdep|Call Trace|Kernel panic'
+pass=0
+fail=0
+skip=0
+
+phase() { printf 'test: %-10s %4ds\n' "$1" "$2"; }
+
+mkdir -p "$R"
+rm -f "$R"/*
+
+# Host checks count as tests too.
+t0=$SECONDS
+bash scripts/check.sh | tee "$R/check.log"
+pass=$((pass + $(grep -c '^ok ' "$R/check.log")))
+fail=$((fail + $(grep -c '^not ok ' "$R/check.log")))
+phase check $((SECONDS - t0))
+
+t0=$SECONDS
+bash scripts/qemu.sh test "$R"
+qrc=$?
+phase guest $((SECONDS - t0))
+
+# Guest TAP: every test line of every kselftest binary.
+tap=$R/tap.log
+if [ -f "$tap" ]; then
+	pass=$((pass + $(grep -E '^ok [0-9]+' "$tap" | grep -vc '# SKIP')))
+	skip=$((skip + $(grep -E '^ok [0-9]+' "$tap" | grep -c '# SKIP')))
+	fail=$((fail + $(grep -cE '^not ok [0-9]+' "$tap")))
+	# A binary that died without reporting a failure still failed.
+	while read -r name rc; do
+		if ! grep -q "^# exmem-guest: running $name" "$tap"; then continue; fi
+		case "$rc" in
+		0 | 4) ;;
+		*)
+			echo "test: $name exited with rc=$rc"
+			fail=$((fail + 1))
+			;;
+		esac
+	done < <(sed -n 's/^# exmem-guest: \(.*\) rc=\(.*\)$/\1 \2/p' "$tap")
+fi
+
+# The guest must have finished: the marker is its last act before poweroff.
+if [ "$qrc" != 0 ] || ! grep -q EXMEM-GUEST-DONE "$tap" 2>/dev/null; then
+	echo "test: guest did not complete (qemu rc=$qrc); last console lines:"
+	tail -n 40 "$R/console.log" 2>/dev/null
+	fail=$((fail + 1))
+fi
+
+# The guest's kernel log must be clean.
+if grep -aEn "$BAD" "$R/console.log" "$R/dmesg.log" >"$R/dmesg-hits.txt" 2>/dev/null; then
+	echo "test: not ok - guest kernel log has errors:"
+	head -n 40 "$R/dmesg-hits.txt"
+	fail=$((fail + 1))
+else
+	echo "ok - guest dmesg clean"
+	pass=$((pass + 1))
+fi
+
+echo "results: $R/"
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" = 0 ]

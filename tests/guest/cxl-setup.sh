@@ -1,0 +1,110 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side: create one volatile (ram) CXL region per root decoder that has
+# a memdev below it, through the kernel's region sysfs ABI
+# (Documentation/ABI/testing/sysfs-bus-cxl), and bind it. dax_kmem then adds
+# the memory and it is onlined (into ZONE_EXMEM by default).
+#
+# Memdev names do not follow the QEMU command line: which memdev sits under
+# which root decoder is found from sysfs paths, never from names.
+
+CXL=/sys/bus/cxl/devices
+
+cxl_log() { echo "cxl-setup: $*"; }
+
+# Wait for the CXL bus to enumerate N memdevs with their endpoint ports.
+cxl_wait() {
+	want=$1
+	i=0
+	while [ $i -lt 300 ]; do
+		n=$(ls -d $CXL/endpoint* 2>/dev/null | wc -l)
+		[ "$n" -ge "$want" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cxl_log "only $n of $want CXL endpoints appeared"
+	return 1
+}
+
+# The endpoint decoder of a memdev: the first decoder of the endpoint port
+# whose uport is that memdev.
+cxl_memdev_endpoint_decoder() {
+	md=$(readlink -f "$CXL/$1")
+	for ep in $CXL/endpoint*; do
+		[ "$(readlink -f "$ep/uport")" = "$md" ] || continue
+		for d in "$ep"/decoder*.0; do
+			basename "$d"
+			return 0
+		done
+	done
+	return 1
+}
+
+# The sysfs path of the PCI host bridge behind dport $2 of root port $1.
+cxl_dport_host_bridge() {
+	dp=$CXL/$1/dport$2
+	if [ -e "$dp/physical_node" ]; then
+		readlink -f "$dp/physical_node"
+	else
+		readlink -f "$dp"
+	fi
+}
+
+# Memdevs whose PCI device sits below one of root decoder $1's targets.
+cxl_root_decoder_memdevs() {
+	rd=$1
+	root=$(basename "$(dirname "$(readlink -f "$CXL/$rd")")")
+	for t in $(tr ',' ' ' <"$CXL/$rd/target_list"); do
+		hb=$(cxl_dport_host_bridge "$root" "$t")
+		for md in $CXL/mem*; do
+			case "$(readlink -f "$md")" in
+			"$hb"/*) basename "$md" ;;
+			esac
+		done
+	done
+}
+
+# Create, configure, commit and bind a ram region on root decoder $1 backed
+# by memdev $2 (one-way interleave).
+cxl_create_ram_region() {
+	rd=$1
+	md=$2
+	ed=$(cxl_memdev_endpoint_decoder "$md") || {
+		cxl_log "$md: no endpoint decoder"
+		return 1
+	}
+	size=$(cat "$CXL/$md/ram/size")
+	region=$(cat "$CXL/$rd/create_ram_region")
+	echo "$region" >"$CXL/$rd/create_ram_region" || return 1
+	r=$CXL/$region
+	cat "$CXL/$rd/interleave_granularity" >"$r/interleave_granularity" &&
+		echo 1 >"$r/interleave_ways" &&
+		echo ram >"$CXL/$ed/mode" &&
+		echo "$size" >"$CXL/$ed/dpa_size" &&
+		echo "$size" >"$r/size" &&
+		echo "$ed" >"$r/target0" &&
+		echo 1 >"$r/commit" &&
+		echo "$region" >/sys/bus/cxl/drivers/cxl_region/bind || {
+		cxl_log "$region on $rd with $md/$ed: setup failed"
+		return 1
+	}
+	cxl_log "$region: $rd + $md ($ed), $((size >> 20)) MiB"
+}
+
+# One ram region per root decoder that can create them and has a memdev.
+cxl_setup_regions() {
+	n=$(ls -d $CXL/mem* 2>/dev/null | wc -l)
+	[ "$n" -gt 0 ] || { cxl_log "no CXL memdevs"; return 1; }
+	cxl_wait "$n" || return 1
+	rc=0
+	for rdp in $CXL/decoder*; do
+		[ -e "$rdp/create_ram_region" ] || continue
+		rd=$(basename "$rdp")
+		for md in $(cxl_root_decoder_memdevs "$rd"); do
+			cxl_create_ram_region "$rd" "$md" || rc=1
+			break
+		done
+	done
+	return $rc
+}

@@ -1,0 +1,81 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the ZONE_EXMEM test guest. The kernel command line selects what it
+# does with exmem_guest=run|test|shell:
+#   run    bring up CXL memory and show where it went (make run)
+#   test   bring up CXL memory and run every guest test (make test)
+#   shell  bring up CXL memory and start an interactive shell (make shell)
+# Serial ports: ttyS0 console, ttyS1 TAP results, ttyS2 the final dmesg.
+# The guest always powers itself off.
+
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/tests
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+
+. /lib/exmem/cxl-setup.sh
+
+mode=run
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in exmem_guest=*) mode=${arg#exmem_guest=} ;; esac
+done
+
+echo "exmem-guest: mode $mode, kernel $(uname -r)"
+t0=$(cut -d' ' -f1 /proc/uptime)
+cxl_setup_regions || echo "exmem-guest: CXL setup incomplete"
+echo "exmem-guest: CXL regions ready at ${t0}s boot, $(cut -d' ' -f1 /proc/uptime)s now"
+
+show_exmem() {
+	echo "=== /proc/zoneinfo (ExMem zones)"
+	awk '/^Node/ {show = ($4 == "ExMem")} show && /Node|present|managed|spanned|start_pfn|nr_free_pages/' /proc/zoneinfo
+	echo "=== numactl -H"
+	numactl -H
+	echo "=== memory blocks of ExMem"
+	for b in /sys/devices/system/memory/memory*; do
+		z=$(cat "$b/valid_zones" 2>/dev/null)
+		case "$z" in *ExMem*) echo "$(basename "$b"): $(cat "$b/state") zones: $z" ;; esac
+	done
+	if command -v exmemstat >/dev/null; then
+		echo "=== exmemstat"
+		exmemstat
+	fi
+}
+
+run_tests() {
+	for t in /tests/*.test; do
+		name=$(basename "$t" .test)
+		echo "# exmem-guest: running $name" >/dev/ttyS1
+		# The pipeline's status is tee's: keep the test's own in a file.
+		{
+			"$t"
+			echo $? >"/tmp/rc.$name"
+		} 2>&1 | tee /dev/ttyS1
+		rc=$(cat "/tmp/rc.$name" 2>/dev/null || echo lost)
+		echo "# exmem-guest: $name rc=$rc" >/dev/ttyS1
+	done
+}
+
+case "$mode" in
+run) show_exmem ;;
+test)
+	show_exmem
+	run_tests
+	;;
+shell)
+	show_exmem
+	echo "exmem-guest: interactive shell; 'poweroff -f' or Ctrl-D to leave"
+	setsid cttyhack sh
+	;;
+esac
+
+echo "exmem-guest: done"
+dmesg >/dev/ttyS2
+echo "EXMEM-DMESG-END" >/dev/ttyS2
+echo "EXMEM-GUEST-DONE" >/dev/ttyS1
+sync
+poweroff -f

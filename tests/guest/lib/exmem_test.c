@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exmem_test.h"
+
+#define MEMORY_SYSFS "/sys/devices/system/memory"
+
+int exmem_read_zones(struct exmem_zone *zones, int max)
+{
+	char line[256], name[16];
+	struct exmem_zone *z = NULL;
+	unsigned long val;
+	int n = 0, nid;
+	FILE *f;
+
+	f = fopen("/proc/zoneinfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %15s", &nid, name) == 2) {
+			if (n == max)
+				break;
+			z = &zones[n++];
+			memset(z, 0, sizeof(*z));
+			z->nid = nid;
+			strcpy(z->name, name);
+			continue;
+		}
+		if (!z)
+			continue;
+		if (sscanf(line, " present %lu", &val) == 1)
+			z->present = val;
+		else if (sscanf(line, " managed %lu", &val) == 1)
+			z->managed = val;
+		else if (sscanf(line, " spanned %lu", &val) == 1)
+			z->spanned = val;
+		else if (sscanf(line, " start_pfn: %lu", &val) == 1)
+			z->start_pfn = val;
+		else if (sscanf(line, " pages free %lu", &val) == 1)
+			z->nr_free = val;
+	}
+	fclose(f);
+	return n;
+}
+
+unsigned long exmem_zone_present(const char *name)
+{
+	struct exmem_zone zones[EXMEM_MAX_ZONES];
+	unsigned long sum = 0;
+	int i, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(zones[i].name, name))
+			sum += zones[i].present;
+	return sum;
+}
+
+int exmem_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t r;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	r = read(fd, buf, len - 1);
+	close(fd);
+	if (r < 0)
+		return -errno;
+	buf[r] = '\0';
+	while (r > 0 && buf[r - 1] == '\n')
+		buf[--r] = '\0';
+	return 0;
+}
+
+int exmem_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+unsigned long long exmem_cxl_ram_bytes(void)
+{
+	unsigned long long sum = 0;
+	char path[300], buf[64];
+	struct dirent *de;
+	DIR *d = opendir("/sys/bus/cxl/devices");
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "mem", 3))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/cxl/devices/%s/ram/size",
+			 de->d_name);
+		if (!exmem_read_file(path, buf, sizeof(buf)))
+			sum += strtoull(buf, NULL, 0);
+	}
+	closedir(d);
+	return sum;
+}
+
+int exmem_block_attr(const char *block, const char *attr, char *buf, size_t len)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), MEMORY_SYSFS "/%s/%s", block, attr);
+	return exmem_read_file(path, buf, len);
+}
+
+int exmem_block_set_state(const char *block, const char *state)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), MEMORY_SYSFS "/%s/state", block);
+	return exmem_write_file(path, state);
+}
+
+int exmem_find_block(const char *zone, char *name, size_t len)
+{
+	struct dirent *de;
+	char zones[128];
+	int found = -1;
+	DIR *d = opendir(MEMORY_SYSFS);
+
+	if (!d)
+		return -1;
+	while (found && (de = readdir(d))) {
+		if (strncmp(de->d_name, "memory", 6) ||
+		    exmem_block_attr(de->d_name, "valid_zones", zones,
+				     sizeof(zones)))
+			continue;
+		if (strstr(zones, zone)) {
+			snprintf(name, len, "%s", de->d_name);
+			found = 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+int exmem_scan_pfns(unsigned long start_pfn, unsigned long nr,
+		    struct exmem_scan *scan)
+{
+	uint64_t flags[512];
+	unsigned long done = 0, i;
+	int fd = open("/proc/kpageflags", O_RDONLY);
+
+	memset(scan, 0, sizeof(*scan));
+	if (fd < 0)
+		return -errno;
+	while (done < nr) {
+		size_t want = nr - done > 512 ? 512 : nr - done;
+		ssize_t r = pread(fd, flags, want * 8, (start_pfn + done) * 8);
+
+		if (r <= 0) {
+			close(fd);
+			return r < 0 ? -errno : -EIO;
+		}
+		for (i = 0; i < (size_t)r / 8; i++) {
+			uint64_t f = flags[i];
+
+			scan->pages++;
+			scan->slab += !!(f & (1ULL << KPF_SLAB_BIT));
+			scan->pgtable += !!(f & (1ULL << KPF_PGTABLE_BIT));
+			scan->reserved += !!(f & (1ULL << KPF_RESERVED_BIT));
+			scan->lru += !!(f & (1ULL << KPF_LRU_BIT));
+			scan->buddy += !!(f & (1ULL << KPF_BUDDY_BIT));
+		}
+		done += r / 8;
+	}
+	close(fd);
+	return 0;
+}
+
+int exmem_pageblocks(const char *name, unsigned long *unmovable,
+		     unsigned long *reclaimable, unsigned long *movable)
+{
+	char line[512], zone[16];
+	bool counts = false;
+	unsigned long u, r, m;
+	int nid;
+	FILE *f = fopen("/proc/pagetypeinfo", "r");
+
+	if (!f)
+		return -1;
+	*unmovable = *reclaimable = *movable = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "Number of blocks type"))
+			counts = true;
+		/* "Node 1, zone    ExMem   0   8   0 ..." in the block table */
+		if (counts &&
+		    sscanf(line, "Node %d, zone %15s %lu %lu %lu", &nid, zone,
+			   &u, &m, &r) == 5 && !strcmp(zone, name)) {
+			*unmovable += u;
+			*movable += m;
+			*reclaimable += r;
+		}
+	}
+	fclose(f);
+	return counts ? 0 : -1;
+}

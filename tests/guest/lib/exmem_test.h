@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the ZONE_EXMEM guest tests: reading zones from
+ * /proc/zoneinfo, memory blocks from sysfs, and page flags from
+ * /proc/kpageflags. They only read what the kernel reports.
+ */
+#ifndef EXMEM_TEST_H
+#define EXMEM_TEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EXMEM_MAX_ZONES 64
+
+/* One zone as /proc/zoneinfo reports it. */
+struct exmem_zone {
+	int nid;
+	char name[16];
+	unsigned long present;	/* pages */
+	unsigned long managed;	/* pages */
+	unsigned long spanned;	/* pages */
+	unsigned long start_pfn;
+	unsigned long nr_free;	/* pages */
+};
+
+/* Parse /proc/zoneinfo; returns the number of zones, -1 on error. */
+int exmem_read_zones(struct exmem_zone *zones, int max);
+/* Sum of present pages of zone @name over all nodes. */
+unsigned long exmem_zone_present(const char *name);
+
+/* Read a whole small file into @buf (NUL-terminated, trailing \n cut). */
+int exmem_read_file(const char *path, char *buf, size_t len);
+/* Write @val to @path; returns 0 or -errno. */
+int exmem_write_file(const char *path, const char *val);
+
+/* Total bytes of volatile CXL capacity the guest enumerated (memX/ram/size). */
+unsigned long long exmem_cxl_ram_bytes(void);
+
+/*
+ * Find a memory block whose valid_zones mentions @zone (first match) and
+ * copy its name ("memoryN") to @name. Returns 0 or -1.
+ */
+int exmem_find_block(const char *zone, char *name, size_t len);
+/* A block's attribute: state, valid_zones, ... */
+int exmem_block_attr(const char *block, const char *attr, char *buf, size_t len);
+int exmem_block_set_state(const char *block, const char *state);
+
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
+#define KPF_SLAB_BIT	7
+#define KPF_BUDDY_BIT	10
+#define KPF_LRU_BIT	5
+#define KPF_PGTABLE_BIT	26
+#define KPF_RESERVED_BIT 32
+
+/* Counts of a kpageflags scan over a PFN range. */
+struct exmem_scan {
+	unsigned long pages;
+	unsigned long slab;
+	unsigned long pgtable;
+	unsigned long reserved;
+	unsigned long lru;
+	unsigned long buddy;
+};
+
+/* Scan /proc/kpageflags for [start_pfn, start_pfn + nr). 0 or -errno. */
+int exmem_scan_pfns(unsigned long start_pfn, unsigned long nr,
+		    struct exmem_scan *scan);
+
+/*
+ * Pageblocks of zone @name per migratetype, from /proc/pagetypeinfo, summed
+ * over nodes: fills unmovable, reclaimable and movable. 0 or -1.
+ */
+int exmem_pageblocks(const char *name, unsigned long *unmovable,
+		     unsigned long *reclaimable, unsigned long *movable);
+
+#endif /* EXMEM_TEST_H */

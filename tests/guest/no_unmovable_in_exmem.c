@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Specification: unmovable kernel allocations never land in ZONE_EXMEM.
+ *
+ * With DRAM nearly full of user memory, a kernel-heavy load (fork storm,
+ * sockets with queued data, pipes, slab churn from many files) runs, then
+ * every page of every ExMem zone is scanned in /proc/kpageflags and the
+ * zone's pageblocks are read from /proc/pagetypeinfo. The same scan over
+ * DRAM must find slab pages: it proves the scan can see them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "exmem_test.h"
+
+#define MIB (1UL << 20)
+#define NR_CHILDREN 200
+#define NR_SOCKETPAIRS 128
+#define NR_PIPES 128
+#define NR_FILES 20000
+
+/* MemFree of all nodes that have CPUs (the DRAM nodes), in bytes. */
+static unsigned long dram_free(void)
+{
+	unsigned long sum = 0, kb;
+	char path[128], buf[4096], *p;
+	int nid;
+
+	for (nid = 0; nid < 64; nid++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", nid);
+		if (exmem_read_file(path, buf, sizeof(buf)) || !buf[0])
+			continue;
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
+		if (exmem_read_file(path, buf, sizeof(buf)))
+			continue;
+		p = strstr(buf, "MemFree:");
+		if (p && sscanf(p, "MemFree: %lu", &kb) == 1)
+			sum += kb * 1024;
+	}
+	return sum;
+}
+
+/* Touch anonymous memory in 4 MiB steps until DRAM has @left bytes free. */
+static void fill_dram_until(unsigned long left, unsigned long cap)
+{
+	unsigned long done = 0;
+
+	while (dram_free() > left && done < cap) {
+		char *p = mmap(NULL, 4 * MIB, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return;
+		memset(p, 0x5a, 4 * MIB);
+		done += 4 * MIB;
+	}
+}
+
+static pid_t children[NR_CHILDREN];
+
+static void kernel_heavy_load(void)
+{
+	static char chunk[65536];
+	int sv[2], pfd[2], i, fd;
+	char path[64];
+
+	/* Fork storm: task structs, stacks, page tables, mm structs. */
+	for (i = 0; i < NR_CHILDREN; i++) {
+		children[i] = fork();
+		if (children[i] == 0) {
+			pause();
+			_exit(0);
+		}
+	}
+	/* Sockets and pipes with queued data: skbs and pipe buffers. */
+	for (i = 0; i < NR_SOCKETPAIRS; i++) {
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			break;
+		fcntl(sv[0], F_SETFL, O_NONBLOCK);
+		while (write(sv[0], chunk, sizeof(chunk)) > 0)
+			;
+	}
+	for (i = 0; i < NR_PIPES; i++) {
+		if (pipe(pfd))
+			break;
+		fcntl(pfd[1], F_SETFL, O_NONBLOCK);
+		while (write(pfd[1], chunk, sizeof(chunk)) > 0)
+			;
+	}
+	/* Slab churn and page cache: inodes, dentries, file pages. */
+	mkdir("/tmp/exmem-load", 0755);
+	for (i = 0; i < NR_FILES; i++) {
+		snprintf(path, sizeof(path), "/tmp/exmem-load/f%d", i);
+		fd = open(path, O_CREAT | O_WRONLY, 0644);
+		if (fd < 0)
+			break;
+		if (write(fd, chunk, 1024 + (i % 4) * 1024) < 0)
+			break;
+		close(fd);
+	}
+}
+
+static void scan_zones(struct __test_metadata *_metadata, const char *name,
+		       struct exmem_scan *total)
+{
+	struct exmem_zone zones[EXMEM_MAX_ZONES];
+	struct exmem_scan s;
+	int i, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+
+	memset(total, 0, sizeof(*total));
+	for (i = 0; i < n; i++) {
+		if (strcmp(zones[i].name, name) || !zones[i].spanned)
+			continue;
+		ASSERT_EQ(0, exmem_scan_pfns(zones[i].start_pfn,
+					     zones[i].spanned, &s));
+		TH_LOG("node %d %s pfn %lu+%lu: slab %lu pgtable %lu reserved %lu lru %lu buddy %lu",
+		       zones[i].nid, name, zones[i].start_pfn, zones[i].spanned,
+		       s.slab, s.pgtable, s.reserved, s.lru, s.buddy);
+		total->pages += s.pages;
+		total->slab += s.slab;
+		total->pgtable += s.pgtable;
+		total->reserved += s.reserved;
+		total->lru += s.lru;
+		total->buddy += s.buddy;
+	}
+}
+
+TEST(no_unmovable_kernel_page_in_exmem_under_pressure)
+{
+	unsigned long unmovable = 0, reclaimable = 0, movable = 0;
+	struct exmem_scan exmem, dram;
+	int i;
+
+	if (!exmem_zone_present("ExMem"))
+		SKIP(return, "no ExMem memory online");
+
+	/* Leave DRAM nearly full of user memory, then load the kernel. */
+	fill_dram_until(256 * MIB, 4096 * MIB);
+	kernel_heavy_load();
+	/* More user memory: it now has to spill into ExMem. */
+	fill_dram_until(0, 384 * MIB);
+	TH_LOG("DRAM free under load: %lu MiB", dram_free() / MIB);
+
+	scan_zones(_metadata, "ExMem", &exmem);
+	scan_zones(_metadata, "Normal", &dram);
+	EXPECT_EQ(0, exmem_pageblocks("ExMem", &unmovable, &reclaimable,
+				      &movable));
+	TH_LOG("ExMem pageblocks: unmovable %lu reclaimable %lu movable %lu",
+	       unmovable, reclaimable, movable);
+	for (i = 0; i < NR_CHILDREN; i++)
+		if (children[i] > 0)
+			kill(children[i], SIGKILL);
+
+	/* The scan works: DRAM has slab pages. */
+	EXPECT_GT(dram.slab, 0);
+	/* User memory did reach ExMem under pressure. */
+	EXPECT_GT(exmem.lru, 0);
+	/* And no unmovable kernel page did. */
+	EXPECT_EQ(0, exmem.slab);
+	EXPECT_EQ(0, exmem.pgtable);
+	EXPECT_EQ(0, exmem.reserved);
+	EXPECT_EQ(0, unmovable);
+	EXPECT_EQ(0, reclaimable);
+}
+
+TEST_HARNESS_MAIN
