@@ -46,6 +46,7 @@ main() {
 	rm -rf "$R"
 	mkdir -p "$R"/{bin,sbin,proc,sys,dev,tmp,etc,tests,lib/exmem,usr/bin,usr/sbin}
 	install -m 0755 /bin/busybox "$R/bin/busybox"
+	ln -s busybox "$R/bin/sh"
 	for t in "${TOOLS[@]}"; do copy_with_libs "$t"; done
 	# exmemstat, once built, is part of the guest too.
 	[ -x tools/exmemstat/exmemstat ] && copy_with_libs "$ROOT/tools/exmemstat/exmemstat" &&

@@ -98,6 +98,7 @@ sync_src() {
 		if ! cmp -s "$B/stage/$f" "$B/src/$f"; then
 			mkdir -p "$B/src/$(dirname "$f")"
 			cp "$B/stage/$f" "$B/src/$f"
+			log "updated $f"
 			changed=$((changed + 1))
 		fi
 	done <"$B/touched.new"

@@ -13,6 +13,14 @@ CXL=/sys/bus/cxl/devices
 
 cxl_log() { echo "cxl-setup: $*"; }
 
+# Write $1 to sysfs file $2; say which file refused it.
+cxl_write() {
+	if ! echo "$1" >"$2" 2>/dev/null; then
+		cxl_log "writing '$1' to $2 failed"
+		return 1
+	fi
+}
+
 # Wait for the CXL bus to enumerate N memdevs with their endpoint ports.
 cxl_wait() {
 	want=$1
@@ -76,19 +84,19 @@ cxl_create_ram_region() {
 	}
 	size=$(cat "$CXL/$md/ram/size")
 	region=$(cat "$CXL/$rd/create_ram_region")
-	echo "$region" >"$CXL/$rd/create_ram_region" || return 1
+	cxl_write "$region" "$CXL/$rd/create_ram_region" || return 1
 	r=$CXL/$region
-	cat "$CXL/$rd/interleave_granularity" >"$r/interleave_granularity" &&
-		echo 1 >"$r/interleave_ways" &&
-		echo ram >"$CXL/$ed/mode" &&
-		echo "$size" >"$CXL/$ed/dpa_size" &&
-		echo "$size" >"$r/size" &&
-		echo "$ed" >"$r/target0" &&
-		echo 1 >"$r/commit" &&
-		echo "$region" >/sys/bus/cxl/drivers/cxl_region/bind || {
+	if ! { cxl_write "$(cat "$CXL/$rd/interleave_granularity")" "$r/interleave_granularity" &&
+		cxl_write 1 "$r/interleave_ways" &&
+		cxl_write ram "$CXL/$ed/mode" &&
+		cxl_write "$size" "$CXL/$ed/dpa_size" &&
+		cxl_write "$size" "$r/size" &&
+		cxl_write "$ed" "$r/target0" &&
+		cxl_write 1 "$r/commit" &&
+		cxl_write "$region" /sys/bus/cxl/drivers/cxl_region/bind; }; then
 		cxl_log "$region on $rd with $md/$ed: setup failed"
 		return 1
-	}
+	fi
 	cxl_log "$region: $rd + $md ($ed), $((size >> 20)) MiB"
 }
 
