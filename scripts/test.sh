@@ -34,6 +34,8 @@ phase guest $((SECONDS - t0))
 
 # Guest TAP: every test line of every kselftest binary.
 tap=$R/tap.log
+# The serial port writes CRLF line ends.
+[ -f "$tap" ] && sed -i "s/\r$//" "$tap" "$R/console.log" "$R/dmesg.log" 2>/dev/null
 if [ -f "$tap" ]; then
 	pass=$((pass + $(grep -E '^ok [0-9]+' "$tap" | grep -vc '# SKIP')))
 	skip=$((skip + $(grep -E '^ok [0-9]+' "$tap" | grep -c '# SKIP')))

@@ -46,17 +46,20 @@ show_exmem() {
 	fi
 }
 
+# Each test runs in its own session with a time bound; whatever it leaves
+# behind (processes holding memory or the console) is killed afterwards, so
+# one test cannot hang or starve the next.
+TEST_TIMEOUT=900
 run_tests() {
 	for t in /tests/*.test; do
 		name=$(basename "$t" .test)
-		echo "# exmem-guest: running $name" >/dev/ttyS1
-		# The pipeline's status is tee's: keep the test's own in a file.
-		{
-			"$t"
-			echo $? >"/tmp/rc.$name"
-		} 2>&1 | tee /dev/ttyS1
-		rc=$(cat "/tmp/rc.$name" 2>/dev/null || echo lost)
-		echo "# exmem-guest: $name rc=$rc" >/dev/ttyS1
+		echo "# exmem-guest: running $name" | tee /dev/ttyS1
+		setsid timeout -s KILL "$TEST_TIMEOUT" "$t" >"/tmp/out.$name" 2>&1 &
+		wait $!
+		rc=$?
+		killall5 -9
+		tee /dev/ttyS1 <"/tmp/out.$name"
+		echo "# exmem-guest: $name rc=$rc" | tee /dev/ttyS1
 	done
 }
 

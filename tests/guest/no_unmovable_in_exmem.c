@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -27,7 +28,7 @@
 #define NR_CHILDREN 200
 #define NR_SOCKETPAIRS 128
 #define NR_PIPES 128
-#define NR_FILES 20000
+#define NR_FILES 10000
 
 /* MemFree of all nodes that have CPUs (the DRAM nodes), in bytes. */
 static unsigned long dram_free(void)
@@ -66,23 +67,67 @@ static void fill_dram_until(unsigned long left, unsigned long cap)
 	}
 }
 
-static pid_t children[NR_CHILDREN];
+/*
+ * The fork storm runs in a small helper forked before DRAM is filled: forking
+ * the test process itself would copy the page tables of all its memory.
+ * The helper forks NR_CHILDREN sleepers when it reads a byte from @go.
+ */
+/* Bind @len bytes of new anonymous memory to the ExMem nodes and touch it. */
+static int fill_exmem(unsigned long len)
+{
+	struct exmem_zone zones[EXMEM_MAX_ZONES];
+	unsigned long mask = 0;
+	int i, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+	char *p;
 
+	for (i = 0; i < n; i++)
+		if (!strcmp(zones[i].name, "ExMem") && zones[i].present)
+			mask |= 1UL << zones[i].nid;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	/* MPOL_BIND == 2 */
+	if (syscall(SYS_mbind, p, len, 2, &mask, 64, 0))
+		return -errno;
+	memset(p, 0xa5, len);
+	return 0;
+}
+
+static pid_t start_forker(int *go)
+{
+	int fds[2], i;
+	char c;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(1);
+		for (i = 0; i < NR_CHILDREN; i++)
+			if (fork() == 0) {
+				pause();
+				_exit(0);
+			}
+		pause();
+		_exit(0);
+	}
+	close(fds[0]);
+	*go = fds[1];
+	setpgid(pid, pid);
+	return pid;
+}
+
+/* Sockets and pipes with queued data, slab churn from many files. */
 static void kernel_heavy_load(void)
 {
 	static char chunk[65536];
 	int sv[2], pfd[2], i, fd;
 	char path[64];
 
-	/* Fork storm: task structs, stacks, page tables, mm structs. */
-	for (i = 0; i < NR_CHILDREN; i++) {
-		children[i] = fork();
-		if (children[i] == 0) {
-			pause();
-			_exit(0);
-		}
-	}
-	/* Sockets and pipes with queued data: skbs and pipe buffers. */
 	for (i = 0; i < NR_SOCKETPAIRS; i++) {
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 			break;
@@ -97,7 +142,6 @@ static void kernel_heavy_load(void)
 		while (write(pfd[1], chunk, sizeof(chunk)) > 0)
 			;
 	}
-	/* Slab churn and page cache: inodes, dentries, file pages. */
 	mkdir("/tmp/exmem-load", 0755);
 	for (i = 0; i < NR_FILES; i++) {
 		snprintf(path, sizeof(path), "/tmp/exmem-load/f%d", i);
@@ -135,31 +179,46 @@ static void scan_zones(struct __test_metadata *_metadata, const char *name,
 	}
 }
 
-TEST(no_unmovable_kernel_page_in_exmem_under_pressure)
+FIXTURE(pressure) {};
+FIXTURE_SETUP(pressure) {}
+FIXTURE_TEARDOWN(pressure) {}
+
+/* Under TCG the load takes minutes, not the harness's default 30 s. */
+TEST_F_TIMEOUT(pressure, no_unmovable_kernel_page_in_exmem, 600)
 {
 	unsigned long unmovable = 0, reclaimable = 0, movable = 0;
-	struct exmem_scan exmem, dram;
-	int i;
+	struct exmem_scan exmem, dram, dram32;
+	int go;
+	pid_t forker;
 
 	if (!exmem_zone_present("ExMem"))
 		SKIP(return, "no ExMem memory online");
 
-	/* Leave DRAM nearly full of user memory, then load the kernel. */
-	fill_dram_until(256 * MIB, 4096 * MIB);
+	forker = start_forker(&go);
+	ASSERT_GT(forker, 0);
+	/*
+	 * DRAM nearly full of user memory (unreclaimable: no swap), user
+	 * memory in ExMem too, then the kernel load: kernel allocations must
+	 * squeeze into what DRAM has left while ExMem has plenty free.
+	 */
+	fill_dram_until(160 * MIB, 4096 * MIB);
+	ASSERT_EQ(0, fill_exmem(256 * MIB));
+	TH_LOG("DRAM free before the load: %lu MiB", dram_free() / MIB);
+	ASSERT_EQ(1, write(go, "g", 1));
 	kernel_heavy_load();
-	/* More user memory: it now has to spill into ExMem. */
-	fill_dram_until(0, 384 * MIB);
-	TH_LOG("DRAM free under load: %lu MiB", dram_free() / MIB);
+	TH_LOG("DRAM free under load: %lu MiB, ExMem free %lu MiB",
+	       dram_free() / MIB, exmem_zone_free("ExMem") * 4096 / MIB);
 
 	scan_zones(_metadata, "ExMem", &exmem);
+	/* DRAM: ZONE_NORMAL, and ZONE_DMA32 (all of a small guest's RAM). */
 	scan_zones(_metadata, "Normal", &dram);
+	scan_zones(_metadata, "DMA32", &dram32);
+	dram.slab += dram32.slab;
 	EXPECT_EQ(0, exmem_pageblocks("ExMem", &unmovable, &reclaimable,
 				      &movable));
 	TH_LOG("ExMem pageblocks: unmovable %lu reclaimable %lu movable %lu",
 	       unmovable, reclaimable, movable);
-	for (i = 0; i < NR_CHILDREN; i++)
-		if (children[i] > 0)
-			kill(children[i], SIGKILL);
+	kill(-forker, SIGKILL);
 
 	/* The scan works: DRAM has slab pages. */
 	EXPECT_GT(dram.slab, 0);

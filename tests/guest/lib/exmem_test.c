@@ -61,6 +61,18 @@ unsigned long exmem_zone_present(const char *name)
 	return sum;
 }
 
+unsigned long exmem_zone_free(const char *name)
+{
+	struct exmem_zone zones[EXMEM_MAX_ZONES];
+	unsigned long sum = 0;
+	int i, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(zones[i].name, name))
+			sum += zones[i].nr_free;
+	return sum;
+}
+
 int exmem_read_file(const char *path, char *buf, size_t len)
 {
 	ssize_t r;

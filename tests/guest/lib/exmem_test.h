@@ -28,6 +28,8 @@ struct exmem_zone {
 int exmem_read_zones(struct exmem_zone *zones, int max);
 /* Sum of present pages of zone @name over all nodes. */
 unsigned long exmem_zone_present(const char *name);
+/* Sum of free pages of zone @name over all nodes. */
+unsigned long exmem_zone_free(const char *name);
 
 /* Read a whole small file into @buf (NUL-terminated, trailing \n cut). */
 int exmem_read_file(const char *path, char *buf, size_t len);
