@@ -71,7 +71,7 @@ report "patch series applies cleanly to pristine linux-source-6.12" \
 	"$(bash scripts/kernel.sh stage 2>&1 >/dev/null || echo "staging failed")"
 
 # 2. checkpatch --strict on every new kernel file and on every patch.
-mapfile -t newfiles < <(find mm include drivers -type f \( -name '*.c' -o -name '*.h' \) | sort)
+mapfile -t newfiles < <(bash scripts/kernel.sh new-files | grep '\.[ch]$')
 report "checkpatch --strict: ${#newfiles[@]} new kernel files" "$(checkpatch -f "${newfiles[@]}")"
 while read -r p; do
 	report "checkpatch --strict: $p" "$(checkpatch_patch "$p" 2>/dev/null)"

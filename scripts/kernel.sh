@@ -55,7 +55,10 @@ patch_files() {
 }
 
 new_files() {
-	find "${NEW_FILES_DIRS[@]}" -type f ! -name '*.patch' ! -name '*.orig' | sort
+	local d
+	for d in "${NEW_FILES_DIRS[@]}"; do
+		[ -d "$d" ] && find "$d" -type f ! -name '*.patch' ! -name '*.orig'
+	done | sort
 }
 
 # Paths a patch touches (both sides of each diff).
@@ -172,5 +175,6 @@ main() {
 case "${1:-build}" in
 build) main ;;
 stage) extract_pristine; stage_tree ;;
-*) echo "usage: $0 [build|stage]" >&2; exit 1 ;;
+new-files) new_files ;;
+*) echo "usage: $0 [build|stage|new-files]" >&2; exit 1 ;;
 esac
