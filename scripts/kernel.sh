@@ -57,7 +57,9 @@ patch_files() {
 new_files() {
 	local d
 	for d in "${NEW_FILES_DIRS[@]}"; do
-		[ -d "$d" ] && find "$d" -type f ! -name '*.patch' ! -name '*.orig'
+		if [ -d "$d" ]; then
+			find "$d" -type f ! -name '*.patch' ! -name '*.orig'
+		fi
 	done | sort
 }
 
@@ -147,6 +149,8 @@ make_config() {
 build() {
 	local cc=gcc
 	command -v ccache >/dev/null && cc="ccache gcc"
+	# Paths below the repository hash relative: clones elsewhere hit too.
+	export CCACHE_BASEDIR=$ROOT
 	make -s -C "$B/src" O="$B/obj" ARCH=x86_64 olddefconfig
 	# -s keeps the log to warnings and errors; the full log is kept.
 	if ! make -s -C "$B/src" O="$B/obj" ARCH=x86_64 CC="$cc" -j"$JOBS" \
