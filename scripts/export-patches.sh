@@ -7,6 +7,7 @@
 #   scripts/export-patches.sh init     create build/work from build/pristine
 #                                      and patches/series (one commit each)
 #   scripts/export-patches.sh export   rewrite patches/ from build/work
+#   scripts/export-patches.sh add F..  add pristine files to the base commit
 #
 # To change a patch: edit in build/work, `git commit --fixup` and
 # `git rebase -i --autosquash pristine`, then export.
@@ -38,6 +39,21 @@ init() {
 	git -C "$W" log --oneline pristine..
 }
 
+# Bring more pristine files into the base commit, so a patch can touch them.
+add_files() {
+	local f base
+	base=$(git -C "$W" rev-parse pristine)
+	git -C "$W" checkout -q --detach pristine
+	for f in "$@"; do
+		mkdir -p "$W/$(dirname "$f")"
+		cp "$P/$f" "$W/$f"
+		git -C "$W" add "$f"
+	done
+	git -C "$W" commit -q --amend --no-edit
+	git -C "$W" tag -f pristine >/dev/null
+	git -C "$W" rebase -q --onto pristine "$base" master
+}
+
 export_series() {
 	rm -f patches/*.patch
 	git -C "$W" format-patch -q --no-signature --zero-commit --no-stat \
@@ -48,6 +64,7 @@ export_series() {
 
 case "${1:-}" in
 init) init ;;
+add) shift; add_files "$@" ;;
 export) export_series ;;
-*) echo "usage: $0 init|export" >&2; exit 1 ;;
+*) echo "usage: $0 init|export|add FILE..." >&2; exit 1 ;;
 esac

@@ -180,5 +180,6 @@ case "${1:-build}" in
 build) main ;;
 stage) extract_pristine; stage_tree ;;
 new-files) new_files ;;
-*) echo "usage: $0 [build|stage|new-files]" >&2; exit 1 ;;
+sync) extract_pristine; stage_tree; sync_src; make_config ;;
+*) echo "usage: $0 [build|stage|sync|new-files]" >&2; exit 1 ;;
 esac

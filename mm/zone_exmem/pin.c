@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Where pins on ZONE_EXMEM pages are counted, and what they block.
+ *
+ * Unlike ZONE_MOVABLE, ZONE_EXMEM keeps long-term pinned pages in place. To
+ * keep memory unpluggable anyway:
+ *
+ * - every FOLL_PIN reference taken on an ExMem folio is counted on its
+ *   memory block and on its device (the memory group of the block);
+ * - a long-term pin is allowed in place only while the device's pins stay
+ *   within vm.exmem_pin_budget_pct of its capacity; past that the folio is
+ *   not long-term pinnable and GUP migrates it to ordinary memory first,
+ *   exactly as for ZONE_MOVABLE;
+ * - offlining a block that holds pins fails at once with -EBUSY, naming the
+ *   block and its pin count, instead of retrying until a signal arrives.
+ *
+ * Counting is by pin reference: pinning N pages of one folio counts N.
+ *
+ * Locking: exmem_blocks (an xarray indexed by memory block id) is written
+ * only from the memory notifier, under the device hotplug lock; readers on
+ * the pin paths (gup-fast included, IRQs off) use RCU. A block's counter is
+ * freed, after an RCU grace period, only once the block is offline, when no
+ * page of it can be pinned. exmem_devs_lock (a mutex) protects the device
+ * list; a device lives as long as one of its blocks is online.
+ */
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+#include <linux/vmstat.h>
+#include <linux/xarray.h>
+
+#include "../internal.h"
+
+/* One device: the memory group that the blocks of one CXL device belong to. */
+struct exmem_dev {
+	struct list_head list;		/* on exmem_devs, exmem_devs_lock */
+	struct memory_group *group;
+	unsigned long nr_blocks;	/* online ExMem blocks, exmem_devs_lock */
+	atomic_long_t pins;		/* pin references on its blocks */
+};
+
+/* One online memory block of ZONE_EXMEM. */
+struct exmem_block {
+	struct exmem_dev *dev;
+	atomic_long_t pins;		/* pin references on its pages */
+	struct rcu_head rcu;
+};
+
+static DEFINE_XARRAY(exmem_blocks);
+static LIST_HEAD(exmem_devs);
+static DEFINE_MUTEX(exmem_devs_lock);
+
+/*
+ * Budget: pin references a device may hold in place, in percent of its
+ * capacity. 10% by default: enough for RDMA/io_uring buffers of typical
+ * applications, while 90% of every device always stays unpluggable (the
+ * same share ZONE_MOVABLE guarantees for 100%). 0 makes ExMem behave like
+ * ZONE_MOVABLE for long-term pins; 100 lets pins fill a device.
+ */
+static unsigned int exmem_pin_budget_pct = 10;
+
+/* Pages per memory block: set once at init, constant afterwards. */
+static unsigned long exmem_block_pages __read_mostly;
+
+/* The memory block id of @pfn, as drivers/base/memory.c numbers blocks. */
+static unsigned long pfn_to_block_id(unsigned long pfn)
+{
+	return pfn / exmem_block_pages;
+}
+
+static struct exmem_block *folio_exmem_block(struct folio *folio)
+{
+	return xa_load(&exmem_blocks, pfn_to_block_id(folio_pfn(folio)));
+}
+
+/**
+ * exmem_pin_add - Account @refs pin references on an ExMem folio
+ * @folio: a folio in ZONE_EXMEM
+ * @refs: pin references taken (positive) or released (negative)
+ *
+ * Called by GUP wherever FOLL_PIN references are taken or dropped, in any
+ * context (gup-fast runs with interrupts disabled).
+ */
+void exmem_pin_add(struct folio *folio, long refs)
+{
+	struct exmem_block *blk;
+
+	rcu_read_lock();
+	blk = folio_exmem_block(folio);
+	if (blk) {
+		atomic_long_add(refs, &blk->pins);
+		atomic_long_add(refs, &blk->dev->pins);
+	}
+	rcu_read_unlock();
+}
+
+static unsigned long exmem_dev_budget(const struct exmem_dev *dev)
+{
+	unsigned long capacity = dev->group->s.max_pages;
+
+	if (dev->group->is_dynamic)
+		capacity = dev->nr_blocks * exmem_block_pages;
+	return capacity / 100 * READ_ONCE(exmem_pin_budget_pct);
+}
+
+/**
+ * exmem_folio_longterm_pinnable - May @folio be long-term pinned in place?
+ * @folio: a folio in ZONE_EXMEM
+ *
+ * Called from folio_is_longterm_pinnable(). The budget check is not atomic
+ * with the pin that follows: concurrent pinners may overshoot the budget by
+ * what they pin at the same time.
+ *
+ * Return: true while the folio's device holds fewer pin references than its
+ * budget allows, counting this folio.
+ */
+bool exmem_folio_longterm_pinnable(struct folio *folio)
+{
+	struct exmem_block *blk;
+	bool ok = false;
+
+	rcu_read_lock();
+	blk = folio_exmem_block(folio);
+	if (blk)
+		ok = atomic_long_read(&blk->dev->pins) + folio_nr_pages(folio) <=
+		     exmem_dev_budget(blk->dev);
+	rcu_read_unlock();
+	return ok;
+}
+
+/**
+ * exmem_range_pinned - Pin references held in a range of memory blocks
+ * @start_pfn: first PFN, memory block aligned
+ * @nr_pages: number of pages, a multiple of the memory block size
+ *
+ * Return: the pin references held on ExMem pages of the range.
+ */
+long exmem_range_pinned(unsigned long start_pfn, unsigned long nr_pages)
+{
+	unsigned long id = pfn_to_block_id(start_pfn);
+	unsigned long last = pfn_to_block_id(start_pfn + nr_pages - 1);
+	struct exmem_block *blk;
+	long pins = 0;
+
+	rcu_read_lock();
+	for (; id <= last; id++) {
+		blk = xa_load(&exmem_blocks, id);
+		if (blk)
+			pins += atomic_long_read(&blk->pins);
+	}
+	rcu_read_unlock();
+	return pins;
+}
+
+/**
+ * exmem_block_pinned - Pin references held in memory block @block_id
+ * @block_id: memory block id
+ *
+ * Return: pin references on the block's pages, 0 for non-ExMem blocks.
+ */
+long exmem_block_pinned(unsigned long block_id)
+{
+	struct exmem_block *blk;
+	long pins = 0;
+
+	rcu_read_lock();
+	blk = xa_load(&exmem_blocks, block_id);
+	if (blk)
+		pins = atomic_long_read(&blk->pins);
+	rcu_read_unlock();
+	return pins;
+}
+
+/* Find or create the device of @group; exmem_devs_lock held. */
+static struct exmem_dev *exmem_dev_get(struct memory_group *group)
+{
+	struct exmem_dev *dev;
+
+	lockdep_assert_held(&exmem_devs_lock);
+	list_for_each_entry(dev, &exmem_devs, list)
+		if (dev->group == group)
+			goto found;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return NULL;
+	dev->group = group;
+	list_add(&dev->list, &exmem_devs);
+found:
+	dev->nr_blocks++;
+	return dev;
+}
+
+/* Drop a block's reference on its device; exmem_devs_lock held. */
+static void exmem_dev_put(struct exmem_dev *dev)
+{
+	lockdep_assert_held(&exmem_devs_lock);
+	if (--dev->nr_blocks)
+		return;
+	WARN_ON_ONCE(atomic_long_read(&dev->pins));
+	list_del(&dev->list);
+	/* Blocks referencing dev are gone: their RCU readers are done too. */
+	kfree_rcu_mightsleep(dev);
+}
+
+static struct memory_group *pfn_memory_group(unsigned long pfn)
+{
+	struct memory_block *mem = find_memory_block(pfn_to_section_nr(pfn));
+	struct memory_group *group;
+
+	if (!mem)
+		return NULL;
+	group = mem->group;
+	put_device(&mem->dev);
+	return group;
+}
+
+static int exmem_block_going_online(unsigned long start_pfn)
+{
+	struct memory_group *group = pfn_memory_group(start_pfn);
+	struct exmem_block *blk;
+	int ret = -ENOMEM;
+
+	/* ExMem blocks always belong to a group: see MHP_EXMEM. */
+	if (WARN_ON_ONCE(!group))
+		return -EINVAL;
+	blk = kzalloc(sizeof(*blk), GFP_KERNEL);
+	if (!blk)
+		return -ENOMEM;
+	mutex_lock(&exmem_devs_lock);
+	blk->dev = exmem_dev_get(group);
+	if (blk->dev) {
+		ret = xa_err(xa_store(&exmem_blocks, pfn_to_block_id(start_pfn),
+				      blk, GFP_KERNEL));
+		if (ret)
+			exmem_dev_put(blk->dev);
+	}
+	mutex_unlock(&exmem_devs_lock);
+	if (ret)
+		kfree(blk);
+	return ret;
+}
+
+static void exmem_block_gone(unsigned long start_pfn)
+{
+	struct exmem_block *blk;
+
+	blk = xa_erase(&exmem_blocks, pfn_to_block_id(start_pfn));
+	if (!blk)
+		return;
+	WARN_ON_ONCE(atomic_long_read(&blk->pins));
+	mutex_lock(&exmem_devs_lock);
+	exmem_dev_put(blk->dev);
+	mutex_unlock(&exmem_devs_lock);
+	kfree_rcu(blk, rcu);
+}
+
+/* Refuse to offline a block holding pins: fail fast, say why. */
+static int exmem_block_going_offline(unsigned long start_pfn,
+				     unsigned long nr_pages)
+{
+	long pins = exmem_range_pinned(start_pfn, nr_pages);
+
+	if (!pins)
+		return 0;
+	pr_info("exmem: memory%lu: %ld pinned page references, offline refused\n",
+		pfn_to_block_id(start_pfn), pins);
+	count_vm_event(EXMEM_OFFLINE_PINNED);
+	return -EBUSY;
+}
+
+static int exmem_memory_callback(struct notifier_block *nb,
+				 unsigned long action, void *arg)
+{
+	struct memory_notify *mn = arg;
+	struct page *page = pfn_to_page(mn->start_pfn);
+	int ret = 0;
+
+	/* At MEM_GOING_ONLINE the range already belongs to its zone. */
+	if (!zone_idx_is_exmem(page_zonenum(page)))
+		return NOTIFY_OK;
+
+	switch (action) {
+	case MEM_GOING_ONLINE:
+		ret = exmem_block_going_online(mn->start_pfn);
+		break;
+	case MEM_GOING_OFFLINE:
+		ret = exmem_block_going_offline(mn->start_pfn, mn->nr_pages);
+		break;
+	case MEM_CANCEL_ONLINE:
+	case MEM_OFFLINE:
+		exmem_block_gone(mn->start_pfn);
+		break;
+	}
+	return notifier_from_errno(ret);
+}
+
+static struct notifier_block exmem_memory_nb = {
+	.notifier_call = exmem_memory_callback,
+	.priority = DEFAULT_CALLBACK_PRI,
+};
+
+static struct ctl_table exmem_pin_sysctls[] = {
+	{
+		.procname	= "exmem_pin_budget_pct",
+		.data		= &exmem_pin_budget_pct,
+		.maxlen		= sizeof(exmem_pin_budget_pct),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE_HUNDRED,
+	},
+};
+
+static int __init exmem_pin_init(void)
+{
+	exmem_block_pages = memory_block_size_bytes() >> PAGE_SHIFT;
+	register_sysctl_init("vm", exmem_pin_sysctls);
+	return register_memory_notifier(&exmem_memory_nb);
+}
+subsys_initcall(exmem_pin_init);
