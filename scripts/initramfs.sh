@@ -36,7 +36,7 @@ build_guest_tests() {
 			continue
 		fi
 		gcc -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -static \
-			-I "$KSFT" -I tests/guest/lib -o "$t" "$c" tests/guest/lib/exmem_test.c
+			-I "$KSFT" -I "$B/src/mm" -I tests/guest/lib -o "$t" "$c" tests/guest/lib/exmem_test.c
 	done
 }
 

@@ -223,3 +223,87 @@ int exmem_pageblocks(const char *name, unsigned long *unmovable,
 	fclose(f);
 	return counts ? 0 : -1;
 }
+
+bool exmem_pfn_in_zone(unsigned long pfn, const char *name)
+{
+	struct exmem_zone zones[EXMEM_MAX_ZONES];
+	int i, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(zones[i].name, name) && zones[i].spanned &&
+		    pfn >= zones[i].start_pfn &&
+		    pfn < zones[i].start_pfn + zones[i].spanned)
+			return true;
+	return false;
+}
+
+int exmem_count_pages(const void *addr, size_t len, unsigned long *in_exmem,
+		      unsigned long *present, unsigned long *pfns)
+{
+	struct exmem_zone zones[EXMEM_MAX_ZONES];
+	unsigned long first = (unsigned long)addr / 4096, i;
+	unsigned long nr = len / 4096;
+	int z, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t e;
+
+	*in_exmem = *present = 0;
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < nr; i++) {
+		unsigned long pfn;
+
+		if (pread(fd, &e, 8, (first + i) * 8) != 8) {
+			close(fd);
+			return -EIO;
+		}
+		pfn = e & ((1ULL << 55) - 1);
+		if (pfns)
+			pfns[i] = (e >> 63) ? pfn : 0;
+		if (!(e >> 63))
+			continue;
+		(*present)++;
+		for (z = 0; z < n; z++)
+			if (!strcmp(zones[z].name, "ExMem") && zones[z].spanned &&
+			    pfn >= zones[z].start_pfn &&
+			    pfn < zones[z].start_pfn + zones[z].spanned)
+				(*in_exmem)++;
+	}
+	close(fd);
+	return 0;
+}
+
+unsigned long exmem_node_mask(void)
+{
+	struct exmem_zone zones[EXMEM_MAX_ZONES];
+	unsigned long mask = 0;
+	int i, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(zones[i].name, "ExMem") && zones[i].present)
+			mask |= 1UL << zones[i].nid;
+	return mask;
+}
+
+long exmem_vmstat(const char *name)
+{
+	char key[64];
+	long val, found = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &val) == 2)
+		if (!strcmp(key, name))
+			found = val;
+	fclose(f);
+	return found;
+}
+
+int exmem_set_vm_sysctl(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/proc/sys/vm/%s", name);
+	return exmem_write_file(path, val);
+}

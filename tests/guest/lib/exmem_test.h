@@ -76,4 +76,21 @@ int exmem_scan_pfns(unsigned long start_pfn, unsigned long nr,
 int exmem_pageblocks(const char *name, unsigned long *unmovable,
 		     unsigned long *reclaimable, unsigned long *movable);
 
+/*
+ * Where the pages of [addr, addr + len) of this process are: reads their
+ * PFNs from /proc/self/pagemap (root only) and counts those inside the
+ * spans of ZONE_EXMEM zones. @pfns (optional, len / page size entries)
+ * gets the PFNs. Returns 0 or -errno; non-present pages count in neither.
+ */
+int exmem_count_pages(const void *addr, size_t len, unsigned long *in_exmem,
+		      unsigned long *present, unsigned long *pfns);
+/* Is @pfn inside the span of a zone named @name? */
+bool exmem_pfn_in_zone(unsigned long pfn, const char *name);
+/* Nodes with ExMem present, as a bit mask for mbind(). */
+unsigned long exmem_node_mask(void);
+/* A /proc/vmstat counter, or -1. */
+long exmem_vmstat(const char *name);
+/* Write a sysctl under /proc/sys/vm; 0 or -errno. */
+int exmem_set_vm_sysctl(const char *name, const char *val);
+
 #endif /* EXMEM_TEST_H */

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Specification: kernel allocations reach ZONE_EXMEM only when they ask
+ * with __GFP_EXMEM and are movable; __GFP_NOEXMEM keeps them out; every
+ * request that is not movable stays out, __GFP_EXMEM or not.
+ *
+ * The kernel's debugfs hook exmem/alloc_test allocates N pages with the
+ * named flags and reports the zone of each page it got.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "exmem_test.h"
+
+#define ALLOC_TEST "/sys/kernel/debug/exmem/alloc_test"
+#define NR 2000
+
+/* Pages per zone of the last run; "failed" for failed allocations. */
+struct zone_counts {
+	unsigned long exmem, other, failed;
+};
+
+static int alloc_test(const char *gfp_case, int nr, struct zone_counts *c)
+{
+	char cmd[64], buf[512], *line, *save;
+	unsigned long v;
+	char name[32];
+	int err;
+
+	snprintf(cmd, sizeof(cmd), "%s %d", gfp_case, nr);
+	err = exmem_write_file(ALLOC_TEST, cmd);
+	if (err)
+		return err;
+	err = exmem_read_file(ALLOC_TEST, buf, sizeof(buf));
+	if (err)
+		return err;
+	memset(c, 0, sizeof(*c));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%31s %lu", name, &v) != 2)
+			continue;
+		if (!strcmp(name, "ExMem"))
+			c->exmem += v;
+		else if (!strcmp(name, "failed"))
+			c->failed += v;
+		else
+			c->other += v;
+	}
+	return 0;
+}
+
+FIXTURE(gfp)
+{
+	char saved_default[32];
+};
+
+FIXTURE_SETUP(gfp)
+{
+	if (access(ALLOC_TEST, W_OK))
+		SKIP(return, "no %s (CONFIG_DEBUG_FS?)", ALLOC_TEST);
+	if (!exmem_zone_present("ExMem"))
+		SKIP(return, "no ExMem memory online");
+	ASSERT_EQ(0, exmem_read_file("/proc/sys/vm/exmem_user_default",
+				     self->saved_default, sizeof(self->saved_default)));
+}
+
+FIXTURE_TEARDOWN(gfp)
+{
+	exmem_set_vm_sysctl("exmem_user_default", self->saved_default);
+}
+
+TEST_F(gfp, gfp_exmem_is_served_from_exmem_only)
+{
+	struct zone_counts c;
+
+	ASSERT_EQ(0, alloc_test("exmem", NR, &c));
+	EXPECT_EQ(NR, c.exmem);
+	EXPECT_EQ(0, c.other);
+	EXPECT_EQ(0, c.failed);
+}
+
+TEST_F(gfp, gfp_noexmem_never_uses_exmem_even_when_preferred)
+{
+	struct zone_counts c;
+
+	/* "prefer" sends plain movable requests to ExMem first... */
+	ASSERT_EQ(0, exmem_set_vm_sysctl("exmem_user_default", "prefer"));
+	ASSERT_EQ(0, alloc_test("movable", NR, &c));
+	EXPECT_EQ(NR, c.exmem);
+	/* ...but not those with __GFP_NOEXMEM. */
+	ASSERT_EQ(0, alloc_test("noexmem", NR, &c));
+	EXPECT_EQ(0, c.exmem);
+	EXPECT_EQ(NR, c.other);
+}
+
+TEST_F(gfp, kernel_requests_never_use_exmem)
+{
+	long refused = exmem_vmstat("exmem_gfp_refused");
+	struct zone_counts c;
+
+	ASSERT_EQ(0, exmem_set_vm_sysctl("exmem_user_default", "prefer"));
+	ASSERT_EQ(0, alloc_test("kernel", NR, &c));
+	EXPECT_EQ(0, c.exmem);
+	EXPECT_EQ(NR, c.other);
+	/* __GFP_EXMEM on GFP_KERNEL: refused, served from ordinary zones. */
+	ASSERT_EQ(0, alloc_test("kernel_exmem", NR, &c));
+	EXPECT_EQ(0, c.exmem);
+	EXPECT_EQ(NR, c.other);
+	EXPECT_LE(refused + NR, exmem_vmstat("exmem_gfp_refused"));
+	/* Both bits: a caller error, ExMem excluded. */
+	ASSERT_EQ(0, alloc_test("both", NR, &c));
+	EXPECT_EQ(0, c.exmem);
+	EXPECT_EQ(NR, c.other);
+}
+
+TEST_F(gfp, alloc_test_rejects_bad_input)
+{
+	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "nosuchcase 10"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "exmem 0"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "exmem"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "exmem 100000000"));
+}
+
+TEST_HARNESS_MAIN

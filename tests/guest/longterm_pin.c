@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Specification: long-term pins (FOLL_LONGTERM, here through the kernel's
+ * gup_test) keep ExMem pages in place while the device's pins stay within
+ * vm.exmem_pin_budget_pct; past the budget they migrate the pages to
+ * ordinary memory first, as ZONE_MOVABLE always does. A memory block that
+ * holds pins refuses to go offline with EBUSY at once; after the unpin the
+ * same offline succeeds. The data survives every step.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "exmem_test.h"
+#include "gup_test.h"
+
+#define LEN (4UL << 20)
+#define NR_PAGES (LEN / 4096)
+#define GUP_TEST "/sys/kernel/debug/gup_test"
+#define BUDGET "exmem_pin_budget_pct"
+
+FIXTURE(pin)
+{
+	int gup_fd;
+	char *buf;
+	unsigned long block_pages;
+	unsigned long pfns[NR_PAGES];
+	char saved_budget[16];
+};
+
+/* Anonymous memory bound to the ExMem nodes, filled with a pattern. */
+FIXTURE_SETUP(pin)
+{
+	unsigned long mask = exmem_node_mask(), in_exmem, present, i;
+	char bs[32];
+
+	if (!mask)
+		SKIP(return, "no ExMem memory online");
+	self->gup_fd = open(GUP_TEST, O_RDWR);
+	if (self->gup_fd < 0)
+		SKIP(return, "no %s (CONFIG_GUP_TEST)", GUP_TEST);
+	ASSERT_EQ(0, exmem_read_file("/sys/devices/system/memory/block_size_bytes",
+				     bs, sizeof(bs)));
+	self->block_pages = strtoul(bs, NULL, 16) / 4096;
+	ASSERT_EQ(0, exmem_read_file("/proc/sys/vm/" BUDGET, self->saved_budget,
+				     sizeof(self->saved_budget)));
+	self->buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	madvise(self->buf, LEN, MADV_NOHUGEPAGE);
+	/* MPOL_BIND == 2 */
+	ASSERT_EQ(0, syscall(SYS_mbind, self->buf, LEN, 2, &mask, 64, 0));
+	for (i = 0; i < LEN; i++)
+		self->buf[i] = (char)(i * 7 + 1);
+	ASSERT_EQ(0, exmem_count_pages(self->buf, LEN, &in_exmem, &present,
+				       self->pfns));
+	ASSERT_EQ(NR_PAGES, present);
+	ASSERT_EQ(NR_PAGES, in_exmem);
+}
+
+FIXTURE_TEARDOWN(pin)
+{
+	ioctl(self->gup_fd, PIN_LONGTERM_TEST_STOP);
+	exmem_set_vm_sysctl(BUDGET, self->saved_budget);
+	close(self->gup_fd);
+}
+
+static void pin_buffer(struct __test_metadata *_metadata, FIXTURE_DATA(pin) *self)
+{
+	struct pin_longterm_test args = {
+		.addr = (unsigned long)self->buf,
+		.size = LEN,
+		.flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE,
+	};
+
+	ASSERT_EQ(0, ioctl(self->gup_fd, PIN_LONGTERM_TEST_START, &args));
+}
+
+static bool pattern_intact(const char *buf)
+{
+	unsigned long i;
+
+	for (i = 0; i < LEN; i++)
+		if (buf[i] != (char)(i * 7 + 1))
+			return false;
+	return true;
+}
+
+/* memoryN of the first page of the buffer, as it was pinned. */
+static void block_of(unsigned long pfn, unsigned long block_pages, char *name,
+		     size_t len)
+{
+	snprintf(name, len, "memory%lu", pfn / block_pages);
+}
+
+TEST_F(pin, longterm_pins_stay_in_exmem_within_budget)
+{
+	unsigned long pfns[NR_PAGES], in_exmem, present;
+	long inplace = exmem_vmstat("exmem_pin_inplace");
+
+	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "10"));
+	pin_buffer(_metadata, self);
+	ASSERT_EQ(0, exmem_count_pages(self->buf, LEN, &in_exmem, &present, pfns));
+	/* Pinned in place: same PFNs, still ExMem. */
+	EXPECT_EQ(NR_PAGES, in_exmem);
+	EXPECT_EQ(0, memcmp(pfns, self->pfns, sizeof(pfns)));
+	EXPECT_LT(inplace, exmem_vmstat("exmem_pin_inplace"));
+	EXPECT_TRUE(pattern_intact(self->buf));
+}
+
+TEST_F(pin, pinned_block_offline_is_ebusy_then_succeeds_after_unpin)
+{
+	char block[64], pinned[32];
+
+	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "10"));
+	pin_buffer(_metadata, self);
+	block_of(self->pfns[0], self->block_pages, block, sizeof(block));
+	ASSERT_EQ(0, exmem_block_attr(block, "exmem_pinned", pinned, sizeof(pinned)));
+	TH_LOG("%s: exmem_pinned %s", block, pinned);
+	EXPECT_LT(0, atol(pinned));
+
+	/* Refused at once, not retried until a signal. */
+	EXPECT_EQ(-EBUSY, exmem_block_set_state(block, "offline"));
+	EXPECT_EQ(0, exmem_block_attr(block, "state", pinned, sizeof(pinned)));
+	EXPECT_STREQ("online", pinned);
+
+	ASSERT_EQ(0, ioctl(self->gup_fd, PIN_LONGTERM_TEST_STOP));
+	ASSERT_EQ(0, exmem_block_attr(block, "exmem_pinned", pinned, sizeof(pinned)));
+	EXPECT_STREQ("0", pinned);
+	EXPECT_EQ(0, exmem_block_set_state(block, "offline"));
+	/* The data migrated with the pages. */
+	EXPECT_TRUE(pattern_intact(self->buf));
+	EXPECT_EQ(0, exmem_block_set_state(block, "online"));
+}
+
+TEST_F(pin, pins_past_the_budget_migrate_out_of_exmem)
+{
+	unsigned long in_exmem, present;
+	long migrated = exmem_vmstat("exmem_pin_migrated");
+
+	/* Budget 0: ExMem behaves like ZONE_MOVABLE for long-term pins. */
+	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "0"));
+	pin_buffer(_metadata, self);
+	ASSERT_EQ(0, exmem_count_pages(self->buf, LEN, &in_exmem, &present, NULL));
+	EXPECT_EQ(NR_PAGES, present);
+	EXPECT_EQ(0, in_exmem);
+	EXPECT_LT(migrated, exmem_vmstat("exmem_pin_migrated"));
+	EXPECT_TRUE(pattern_intact(self->buf));
+}
+
+TEST_F(pin, budget_sysctl_rejects_bad_values)
+{
+	EXPECT_EQ(-EINVAL, exmem_set_vm_sysctl(BUDGET, "101"));
+	EXPECT_EQ(-EINVAL, exmem_set_vm_sysctl(BUDGET, "-1"));
+	EXPECT_EQ(-EINVAL, exmem_set_vm_sysctl(BUDGET, "abc"));
+}
+
+TEST_HARNESS_MAIN
