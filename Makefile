@@ -4,12 +4,12 @@
 # built from Debian's linux-source-6.12 and tested in a QEMU guest with
 # emulated CXL type-3 memory. See README.md.
 
-.PHONY: all deps kernel initramfs run shell test check clean patchset
+.PHONY: all deps kernel initramfs run shell test check clean
 
 all: kernel initramfs
 
 deps:
-	@bash scripts/deps.sh
+	@bash scripts/timed.sh deps bash scripts/deps.sh
 
 kernel: deps
 	@bash scripts/timed.sh kernel bash scripts/kernel.sh

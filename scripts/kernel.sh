@@ -36,12 +36,14 @@ extract_pristine() {
 		return
 	fi
 	log "extracting $PKG $ver"
+	local t0=$SECONDS
 	rm -rf "$B/pristine" "$B/src" "$B/stage" "$B/touched.list"
 	mkdir -p "$B/pristine.tmp"
 	tar -C "$B/pristine.tmp" --strip-components=1 -xaf "$TARBALL"
 	echo "$ver" >"$B/pristine.tmp/.debian-version"
 	mv "$B/pristine.tmp" "$B/pristine"
 	cp -a "$B/pristine" "$B/src"
+	printf 'phase %-10s %5ds\n' extract $((SECONDS - t0))
 }
 
 # The patch files, in order: patches/series, then the zswap patch if non-empty.

@@ -270,26 +270,34 @@ static int exmem_block_going_offline(unsigned long start_pfn,
 	return -EBUSY;
 }
 
+/*
+ * Is the range ExMem? Only valid from MEM_GOING_ONLINE to MEM_OFFLINE: before
+ * and after, the memmap is not initialised (or poisoned).
+ */
+static bool exmem_notify_range(const struct memory_notify *mn)
+{
+	return zone_idx_is_exmem(page_zonenum(pfn_to_page(mn->start_pfn)));
+}
+
 static int exmem_memory_callback(struct notifier_block *nb,
 				 unsigned long action, void *arg)
 {
 	struct memory_notify *mn = arg;
-	struct page *page = pfn_to_page(mn->start_pfn);
 	int ret = 0;
-
-	/* At MEM_GOING_ONLINE the range already belongs to its zone. */
-	if (!zone_idx_is_exmem(page_zonenum(page)))
-		return NOTIFY_OK;
 
 	switch (action) {
 	case MEM_GOING_ONLINE:
-		ret = exmem_block_going_online(mn->start_pfn);
+		if (exmem_notify_range(mn))
+			ret = exmem_block_going_online(mn->start_pfn);
 		break;
 	case MEM_GOING_OFFLINE:
-		ret = exmem_block_going_offline(mn->start_pfn, mn->nr_pages);
+		if (exmem_notify_range(mn))
+			ret = exmem_block_going_offline(mn->start_pfn,
+							mn->nr_pages);
 		break;
 	case MEM_CANCEL_ONLINE:
 	case MEM_OFFLINE:
+		/* Only ExMem blocks have an entry to drop. */
 		exmem_block_gone(mn->start_pfn);
 		break;
 	}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LINUX_EXMEM_H
+#define _LINUX_EXMEM_H
+
+/*
+ * ZONE_EXMEM services for the drivers that add extended memory
+ * (drivers/dax/kmem.c). The page allocator side is <linux/gfp_exmem.h>.
+ */
+
+#ifdef CONFIG_ZONE_EXMEM
+int exmem_logical_node(int nid, int adist);
+#else
+static inline int exmem_logical_node(int nid, int adist)
+{
+	return nid;
+}
+#endif
+
+#endif /* _LINUX_EXMEM_H */

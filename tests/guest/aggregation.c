@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Specification: CXL memory of one performance class appears to user space
+ * as one CPU-less NUMA node, whatever the number of CXL windows it came
+ * through, and each device stays individually visible (its own dax device
+ * and memory group). The guest has two identical devices in two windows.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "exmem_test.h"
+
+#define PAGE_SZ 4096ULL
+
+static bool node_has_cpus(int nid)
+{
+	char path[128], buf[256];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", nid);
+	return !exmem_read_file(path, buf, sizeof(buf)) && buf[0];
+}
+
+/* Nodes with memory and no CPU, as a bit mask. */
+static unsigned long cpuless_memory_nodes(void)
+{
+	char path[128], buf[4096];
+	unsigned long mask = 0, kb;
+	char *p;
+	int nid;
+
+	for (nid = 0; nid < 64; nid++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
+		if (exmem_read_file(path, buf, sizeof(buf)) || node_has_cpus(nid))
+			continue;
+		p = strstr(buf, "MemTotal:");
+		if (p && sscanf(p, "MemTotal: %lu", &kb) == 1 && kb)
+			mask |= 1UL << nid;
+	}
+	return mask;
+}
+
+static int count_dax_devices(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir("/sys/bus/dax/devices");
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += !strncmp(de->d_name, "dax", 3);
+	closedir(d);
+	return n;
+}
+
+TEST(same_class_devices_share_one_node)
+{
+	unsigned long mask = cpuless_memory_nodes();
+	unsigned long long cxl = exmem_cxl_ram_bytes();
+	struct exmem_zone zones[EXMEM_MAX_ZONES];
+	int i, n, nid = __builtin_ctzl(mask | (1UL << 63));
+
+	if (!cxl)
+		SKIP(return, "no CXL ram capacity enumerated");
+	TH_LOG("CPU-less nodes with memory: mask %#lx", mask);
+	ASSERT_EQ(1, __builtin_popcountl(mask));
+	/* That node's ExMem zone holds the capacity of both devices. */
+	n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+	for (i = 0; i < n; i++)
+		if (zones[i].nid == nid && !strcmp(zones[i].name, "ExMem"))
+			ASSERT_EQ(cxl, zones[i].present * PAGE_SZ);
+}
+
+TEST(each_device_stays_visible)
+{
+	if (!exmem_cxl_ram_bytes())
+		SKIP(return, "no CXL ram capacity enumerated");
+	/* One dax device per CXL region, each onlined by kmem on its own. */
+	ASSERT_EQ(2, count_dax_devices());
+}
+
+#define DAX_DEV "/sys/bus/dax/devices"
+#define KMEM "/sys/bus/dax/drivers/kmem"
+#define AGGREGATE "/sys/module/exmem/parameters/aggregate"
+
+/* The last dax device (by name) and its first memory block and count. */
+static int last_dax(char *name, size_t len, unsigned long *first,
+		    unsigned long *nr)
+{
+	char path[300], buf[64];
+	unsigned long long start, size, block;
+	struct dirent *de;
+	DIR *d = opendir(DAX_DEV);
+
+	name[0] = '\0';
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "dax", 3) && strcmp(de->d_name, name) > 0)
+			snprintf(name, len, "%s", de->d_name);
+	closedir(d);
+	snprintf(path, sizeof(path), DAX_DEV "/%s/resource", name);
+	if (exmem_read_file(path, buf, sizeof(buf)))
+		return -1;
+	start = strtoull(buf, NULL, 16);
+	snprintf(path, sizeof(path), DAX_DEV "/%s/size", name);
+	if (exmem_read_file(path, buf, sizeof(buf)))
+		return -1;
+	size = strtoull(buf, NULL, 0);
+	if (exmem_read_file("/sys/devices/system/memory/block_size_bytes", buf,
+			    sizeof(buf)))
+		return -1;
+	block = strtoull(buf, NULL, 16);
+	*first = start / block;
+	*nr = size / block;
+	return 0;
+}
+
+/* Offline a device's blocks and unbind it from kmem: its memory is gone. */
+static int unplug(const char *dax, unsigned long first, unsigned long nr)
+{
+	char block[64];
+	unsigned long i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		snprintf(block, sizeof(block), "memory%lu", first + i);
+		err = exmem_block_set_state(block, "offline");
+		if (err)
+			return err;
+	}
+	return exmem_write_file(KMEM "/unbind", dax);
+}
+
+TEST(one_device_unplugs_alone_and_rejoins_per_the_knob)
+{
+	unsigned long first, nr, before = cpuless_memory_nodes();
+	unsigned long long cxl = exmem_cxl_ram_bytes();
+	char dax[64];
+
+	if (!cxl || count_dax_devices() < 2)
+		SKIP(return, "needs two CXL dax devices");
+	ASSERT_EQ(0, last_dax(dax, sizeof(dax), &first, &nr));
+	TH_LOG("%s: blocks %lu..%lu", dax, first, first + nr - 1);
+
+	/* Unplug one device: the other one's memory stays. */
+	ASSERT_EQ(0, unplug(dax, first, nr));
+	EXPECT_EQ(cxl / 2, exmem_zone_present("ExMem") * PAGE_SZ);
+	EXPECT_EQ(before, cpuless_memory_nodes());
+
+	/* Without aggregation it comes back on its own node... */
+	ASSERT_EQ(0, exmem_write_file(AGGREGATE, "0"));
+	ASSERT_EQ(0, exmem_write_file(KMEM "/bind", dax));
+	EXPECT_EQ(cxl, exmem_zone_present("ExMem") * PAGE_SZ);
+	EXPECT_EQ(2, __builtin_popcountl(cpuless_memory_nodes()));
+
+	/* ...and with it, back into the shared node. */
+	ASSERT_EQ(0, unplug(dax, first, nr));
+	ASSERT_EQ(0, exmem_write_file(AGGREGATE, "1"));
+	ASSERT_EQ(0, exmem_write_file(KMEM "/bind", dax));
+	EXPECT_EQ(cxl, exmem_zone_present("ExMem") * PAGE_SZ);
+	EXPECT_EQ(before, cpuless_memory_nodes());
+}
+
+TEST_HARNESS_MAIN
