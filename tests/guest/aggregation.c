@@ -86,11 +86,14 @@ TEST(each_device_stays_visible)
 #define KMEM "/sys/bus/dax/drivers/kmem"
 #define AGGREGATE "/sys/module/exmem/parameters/aggregate"
 
-/* The last dax device (by name) and its first memory block and count. */
-static int last_dax(char *name, size_t len, unsigned long *first,
-		    unsigned long *nr)
+/*
+ * The dax device that was aggregated into another window's node (its
+ * target_node is not @shared_nid), its first memory block and block count.
+ */
+static int aggregated_dax(int shared_nid, char *name, size_t len,
+			  unsigned long *first, unsigned long *nr)
 {
-	char path[300], buf[64];
+	char path[600], buf[64];
 	unsigned long long start, size, block;
 	struct dirent *de;
 	DIR *d = opendir(DAX_DEV);
@@ -98,10 +101,17 @@ static int last_dax(char *name, size_t len, unsigned long *first,
 	name[0] = '\0';
 	if (!d)
 		return -1;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "dax", 3) && strcmp(de->d_name, name) > 0)
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "dax", 3))
+			continue;
+		snprintf(path, sizeof(path), DAX_DEV "/%s/target_node", de->d_name);
+		if (!exmem_read_file(path, buf, sizeof(buf)) &&
+		    atoi(buf) != shared_nid)
 			snprintf(name, len, "%s", de->d_name);
+	}
 	closedir(d);
+	if (!name[0])
+		return -1;
 	snprintf(path, sizeof(path), DAX_DEV "/%s/resource", name);
 	if (exmem_read_file(path, buf, sizeof(buf)))
 		return -1;
@@ -139,11 +149,13 @@ TEST(one_device_unplugs_alone_and_rejoins_per_the_knob)
 {
 	unsigned long first, nr, before = cpuless_memory_nodes();
 	unsigned long long cxl = exmem_cxl_ram_bytes();
-	char dax[64];
+	char dax[256];
 
 	if (!cxl || count_dax_devices() < 2)
 		SKIP(return, "needs two CXL dax devices");
-	ASSERT_EQ(0, last_dax(dax, sizeof(dax), &first, &nr));
+	ASSERT_EQ(1, __builtin_popcountl(before));
+	ASSERT_EQ(0, aggregated_dax(__builtin_ctzl(before), dax, sizeof(dax),
+				    &first, &nr));
 	TH_LOG("%s: blocks %lu..%lu", dax, first, first + nr - 1);
 
 	/* Unplug one device: the other one's memory stays. */
