@@ -117,6 +117,7 @@ TEST_F(pin, longterm_pins_stay_in_exmem_within_budget)
 
 TEST_F(pin, pinned_block_offline_is_ebusy_then_succeeds_after_unpin)
 {
+	long refused = exmem_vmstat("exmem_offline_pinned");
 	char block[64], pinned[32];
 
 	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "10"));
@@ -126,8 +127,9 @@ TEST_F(pin, pinned_block_offline_is_ebusy_then_succeeds_after_unpin)
 	TH_LOG("%s: exmem_pinned %s", block, pinned);
 	EXPECT_LT(0, atol(pinned));
 
-	/* Refused at once, not retried until a signal. */
+	/* Refused at once, not retried until a signal, for the pins. */
 	EXPECT_EQ(-EBUSY, exmem_block_set_state(block, "offline"));
+	EXPECT_EQ(refused + 1, exmem_vmstat("exmem_offline_pinned"));
 	EXPECT_EQ(0, exmem_block_attr(block, "state", pinned, sizeof(pinned)));
 	EXPECT_STREQ("online", pinned);
 
