@@ -49,7 +49,8 @@ int exmem_read_zones(struct exmem_zone *zones, int max)
 	return n;
 }
 
-unsigned long exmem_zone_present(const char *name)
+/* Sum one field (at @offset in struct exmem_zone) of zone @name over nodes. */
+static unsigned long exmem_zone_sum(const char *name, size_t offset)
 {
 	struct exmem_zone zones[EXMEM_MAX_ZONES];
 	unsigned long sum = 0;
@@ -57,20 +58,18 @@ unsigned long exmem_zone_present(const char *name)
 
 	for (i = 0; i < n; i++)
 		if (!strcmp(zones[i].name, name))
-			sum += zones[i].present;
+			sum += *(unsigned long *)((char *)&zones[i] + offset);
 	return sum;
+}
+
+unsigned long exmem_zone_present(const char *name)
+{
+	return exmem_zone_sum(name, offsetof(struct exmem_zone, present));
 }
 
 unsigned long exmem_zone_free(const char *name)
 {
-	struct exmem_zone zones[EXMEM_MAX_ZONES];
-	unsigned long sum = 0;
-	int i, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(zones[i].name, name))
-			sum += zones[i].nr_free;
-	return sum;
+	return exmem_zone_sum(name, offsetof(struct exmem_zone, nr_free));
 }
 
 int exmem_read_file(const char *path, char *buf, size_t len)
