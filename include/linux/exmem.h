@@ -4,11 +4,13 @@
 
 /*
  * ZONE_EXMEM services for the drivers that add extended memory
- * (drivers/dax/kmem.c). The page allocator side is <linux/gfp_exmem.h>.
+ * (drivers/dax/kmem.c) and for /proc. The page allocator side is
+ * <linux/gfp_exmem.h>.
  */
 
 #ifdef CONFIG_ZONE_EXMEM
 int exmem_logical_node(int nid, int adist);
+void exmem_meminfo(unsigned long *total, unsigned long *free);
 #else
 static inline int exmem_logical_node(int nid, int adist)
 {
