@@ -35,7 +35,7 @@ build_guest_tests() {
 			[ "$t" -nt tests/guest/lib/exmem_test.h ]; then
 			continue
 		fi
-		gcc -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -static \
+		gcc -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered -static \
 			-I "$KSFT" -I "$B/src/mm" -I tests/guest/lib -o "$t" "$c" tests/guest/lib/exmem_test.c
 	done
 }

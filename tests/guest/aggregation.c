@@ -46,7 +46,7 @@ static int count_dax_devices(void)
 {
 	struct dirent *de;
 	int n = 0;
-	DIR *d = opendir("/sys/bus/dax/devices");
+	DIR *d = opendir(EXMEM_DAX_DEVICES);
 
 	if (!d)
 		return 0;
@@ -82,69 +82,6 @@ TEST(each_device_stays_visible)
 	ASSERT_EQ(2, count_dax_devices());
 }
 
-#define DAX_DEV "/sys/bus/dax/devices"
-#define KMEM "/sys/bus/dax/drivers/kmem"
-#define AGGREGATE "/sys/module/exmem/parameters/aggregate"
-
-/*
- * The dax device that was aggregated into another window's node (its
- * target_node is not @shared_nid), its first memory block and block count.
- */
-static int aggregated_dax(int shared_nid, char *name, size_t len,
-			  unsigned long *first, unsigned long *nr)
-{
-	char path[600], buf[64];
-	unsigned long long start, size, block;
-	struct dirent *de;
-	DIR *d = opendir(DAX_DEV);
-
-	name[0] = '\0';
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "dax", 3))
-			continue;
-		snprintf(path, sizeof(path), DAX_DEV "/%s/target_node", de->d_name);
-		if (!exmem_read_file(path, buf, sizeof(buf)) &&
-		    atoi(buf) != shared_nid)
-			snprintf(name, len, "%s", de->d_name);
-	}
-	closedir(d);
-	if (!name[0])
-		return -1;
-	snprintf(path, sizeof(path), DAX_DEV "/%s/resource", name);
-	if (exmem_read_file(path, buf, sizeof(buf)))
-		return -1;
-	start = strtoull(buf, NULL, 16);
-	snprintf(path, sizeof(path), DAX_DEV "/%s/size", name);
-	if (exmem_read_file(path, buf, sizeof(buf)))
-		return -1;
-	size = strtoull(buf, NULL, 0);
-	if (exmem_read_file("/sys/devices/system/memory/block_size_bytes", buf,
-			    sizeof(buf)))
-		return -1;
-	block = strtoull(buf, NULL, 16);
-	*first = start / block;
-	*nr = size / block;
-	return 0;
-}
-
-/* Offline a device's blocks and unbind it from kmem: its memory is gone. */
-static int unplug(const char *dax, unsigned long first, unsigned long nr)
-{
-	char block[64];
-	unsigned long i;
-	int err;
-
-	for (i = 0; i < nr; i++) {
-		snprintf(block, sizeof(block), "memory%lu", first + i);
-		err = exmem_block_set_state(block, "offline");
-		if (err)
-			return err;
-	}
-	return exmem_write_file(KMEM "/unbind", dax);
-}
-
 TEST(one_device_unplugs_alone_and_rejoins_per_the_knob)
 {
 	unsigned long first, nr, before = cpuless_memory_nodes();
@@ -154,25 +91,25 @@ TEST(one_device_unplugs_alone_and_rejoins_per_the_knob)
 	if (!cxl || count_dax_devices() < 2)
 		SKIP(return, "needs two CXL dax devices");
 	ASSERT_EQ(1, __builtin_popcountl(before));
-	ASSERT_EQ(0, aggregated_dax(__builtin_ctzl(before), dax, sizeof(dax),
+	ASSERT_EQ(0, exmem_dax_not_on_node(__builtin_ctzl(before), dax, sizeof(dax),
 				    &first, &nr));
 	TH_LOG("%s: blocks %lu..%lu", dax, first, first + nr - 1);
 
 	/* Unplug one device: the other one's memory stays. */
-	ASSERT_EQ(0, unplug(dax, first, nr));
+	ASSERT_EQ(0, exmem_dax_unplug(dax, first, nr));
 	EXPECT_EQ(cxl / 2, exmem_zone_present("ExMem") * PAGE_SZ);
 	EXPECT_EQ(before, cpuless_memory_nodes());
 
 	/* Without aggregation it comes back on its own node... */
-	ASSERT_EQ(0, exmem_write_file(AGGREGATE, "0"));
-	ASSERT_EQ(0, exmem_write_file(KMEM "/bind", dax));
+	ASSERT_EQ(0, exmem_write_file("/sys/module/exmem/parameters/aggregate", "0"));
+	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", dax));
 	EXPECT_EQ(cxl, exmem_zone_present("ExMem") * PAGE_SZ);
 	EXPECT_EQ(2, __builtin_popcountl(cpuless_memory_nodes()));
 
 	/* ...and with it, back into the shared node. */
-	ASSERT_EQ(0, unplug(dax, first, nr));
-	ASSERT_EQ(0, exmem_write_file(AGGREGATE, "1"));
-	ASSERT_EQ(0, exmem_write_file(KMEM "/bind", dax));
+	ASSERT_EQ(0, exmem_dax_unplug(dax, first, nr));
+	ASSERT_EQ(0, exmem_write_file("/sys/module/exmem/parameters/aggregate", "1"));
+	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", dax));
 	EXPECT_EQ(cxl, exmem_zone_present("ExMem") * PAGE_SZ);
 	EXPECT_EQ(before, cpuless_memory_nodes());
 }

@@ -66,4 +66,34 @@ TEST(cxl_memory_is_not_in_movable_or_normal)
 	}
 }
 
+/* A "Name: N kB" line of /proc/meminfo, in kB, or -1. */
+static long meminfo_kb(const char *key)
+{
+	char buf[8192], *p;
+	long kb;
+
+	if (exmem_read_file("/proc/meminfo", buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, key);
+	if (!p || sscanf(p + strlen(key), " %ld", &kb) != 1)
+		return -1;
+	return kb;
+}
+
+TEST(meminfo_reports_exmem_total_and_free)
+{
+	struct exmem_zone zones[EXMEM_MAX_ZONES];
+	unsigned long managed = 0;
+	long total = meminfo_kb("ExMemTotal:"), free = meminfo_kb("ExMemFree:");
+	int i, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(zones[i].name, "ExMem"))
+			managed += zones[i].managed;
+	TH_LOG("ExMemTotal %ld kB, ExMemFree %ld kB", total, free);
+	ASSERT_EQ((long)(managed * 4), total);
+	EXPECT_GT(free, 0);
+	EXPECT_LE(free, total);
+}
+
 TEST_HARNESS_MAIN

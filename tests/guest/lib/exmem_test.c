@@ -306,3 +306,91 @@ int exmem_set_vm_sysctl(const char *name, const char *val)
 	snprintf(path, sizeof(path), "/proc/sys/vm/%s", name);
 	return exmem_write_file(path, val);
 }
+
+/* First memory block and block count of dax device @name. */
+static int exmem_dax_blocks(const char *name, unsigned long long *start,
+			    unsigned long *first, unsigned long *nr)
+{
+	char path[600], buf[64];
+	unsigned long long size, block;
+
+	snprintf(path, sizeof(path), EXMEM_DAX_DEVICES "/%s/resource", name);
+	if (exmem_read_file(path, buf, sizeof(buf)))
+		return -1;
+	*start = strtoull(buf, NULL, 16);
+	snprintf(path, sizeof(path), EXMEM_DAX_DEVICES "/%s/size", name);
+	if (exmem_read_file(path, buf, sizeof(buf)))
+		return -1;
+	size = strtoull(buf, NULL, 0);
+	if (exmem_read_file(MEMORY_SYSFS "/block_size_bytes", buf, sizeof(buf)))
+		return -1;
+	block = strtoull(buf, NULL, 16);
+	*first = *start / block;
+	*nr = size / block;
+	return 0;
+}
+
+int exmem_dax_not_on_node(int nid, char *name, size_t len,
+			  unsigned long *first, unsigned long *nr)
+{
+	unsigned long long start;
+	char path[600], buf[64];
+	struct dirent *de;
+	DIR *d = opendir(EXMEM_DAX_DEVICES);
+
+	name[0] = '\0';
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "dax", 3))
+			continue;
+		snprintf(path, sizeof(path), EXMEM_DAX_DEVICES "/%s/target_node",
+			 de->d_name);
+		if (!exmem_read_file(path, buf, sizeof(buf)) && atoi(buf) != nid)
+			snprintf(name, len, "%s", de->d_name);
+	}
+	closedir(d);
+	if (!name[0])
+		return -1;
+	return exmem_dax_blocks(name, &start, first, nr);
+}
+
+int exmem_dax_of_phys(unsigned long long phys, char *name, size_t len,
+		      unsigned long *first, unsigned long *nr)
+{
+	unsigned long long start, block;
+	struct dirent *de;
+	char buf[64];
+	int found = -1;
+	DIR *d = opendir(EXMEM_DAX_DEVICES);
+
+	if (!d || exmem_read_file(MEMORY_SYSFS "/block_size_bytes", buf, sizeof(buf)))
+		return -1;
+	block = strtoull(buf, NULL, 16);
+	while (found && (de = readdir(d))) {
+		if (strncmp(de->d_name, "dax", 3) ||
+		    exmem_dax_blocks(de->d_name, &start, first, nr))
+			continue;
+		if (phys >= start && phys < start + *nr * block) {
+			snprintf(name, len, "%s", de->d_name);
+			found = 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr)
+{
+	char block[64];
+	unsigned long i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		snprintf(block, sizeof(block), "memory%lu", first + i);
+		err = exmem_block_set_state(block, "offline");
+		if (err)
+			return err;
+	}
+	return exmem_write_file(EXMEM_KMEM "/unbind", dax);
+}

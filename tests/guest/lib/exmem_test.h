@@ -93,4 +93,19 @@ long exmem_vmstat(const char *name);
 /* Write a sysctl under /proc/sys/vm; 0 or -errno. */
 int exmem_set_vm_sysctl(const char *name, const char *val);
 
+#define EXMEM_DAX_DEVICES "/sys/bus/dax/devices"
+#define EXMEM_KMEM "/sys/bus/dax/drivers/kmem"
+
+/*
+ * A dax device whose target_node is not @nid (the one aggregated into
+ * another window's node), with its first memory block and block count.
+ */
+int exmem_dax_not_on_node(int nid, char *name, size_t len,
+			  unsigned long *first, unsigned long *nr);
+/* The dax device holding physical address @phys, with its blocks. */
+int exmem_dax_of_phys(unsigned long long phys, char *name, size_t len,
+		      unsigned long *first, unsigned long *nr);
+/* Offline a dax device's blocks and unbind it from kmem. 0 or -errno. */
+int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr);
+
 #endif /* EXMEM_TEST_H */
