@@ -3,8 +3,7 @@
  * ExMem totals for /proc/meminfo.
  */
 #include <linux/exmem.h>
-#include <linux/mmzone.h>
-#include <linux/vmstat.h>
+#include <linux/mm.h>
 
 /**
  * exmem_meminfo - Size and free memory of ZONE_EXMEM, over all nodes
