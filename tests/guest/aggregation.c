@@ -74,6 +74,49 @@ TEST(same_class_devices_share_one_node)
 			ASSERT_EQ(cxl, zones[i].present * PAGE_SZ);
 }
 
+/* The memory tier holding @nid, from memory_tiering sysfs, or -1. */
+static int memory_tier_of(int nid)
+{
+	char path[320], buf[256], *tok, *save;
+	struct dirent *de;
+	int tier = -1, lo, hi;
+	DIR *d = opendir("/sys/devices/virtual/memory_tiering");
+
+	if (!d)
+		return -1;
+	while (tier < 0 && (de = readdir(d))) {
+		if (strncmp(de->d_name, "memory_tier", 11))
+			continue;
+		snprintf(path, sizeof(path), "/sys/devices/virtual/memory_tiering/%s/nodelist",
+			 de->d_name);
+		if (exmem_read_file(path, buf, sizeof(buf)))
+			continue;
+		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (sscanf(tok, "%d-%d", &lo, &hi) == 1)
+				hi = lo;
+			if (nid >= lo && nid <= hi)
+				tier = atoi(de->d_name + 11);
+		}
+	}
+	closedir(d);
+	return tier;
+}
+
+TEST(logical_node_is_a_lower_tier_than_dram)
+{
+	unsigned long mask = cpuless_memory_nodes();
+	int dram, cxl;
+
+	if (!mask)
+		SKIP(return, "no CPU-less memory node");
+	dram = memory_tier_of(0);
+	cxl = memory_tier_of(__builtin_ctzl(mask));
+	TH_LOG("memory tier of node 0: %d, of the ExMem node: %d", dram, cxl);
+	ASSERT_GE(dram, 0);
+	/* Higher tier ids are slower (larger abstract distance). */
+	ASSERT_GT(cxl, dram);
+}
+
 TEST(each_device_stays_visible)
 {
 	if (!exmem_cxl_ram_bytes())

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 
 #include "kselftest_harness.h"
 #include "exmem_test.h"
@@ -113,6 +114,21 @@ TEST_F(gfp, kernel_requests_never_use_exmem)
 	ASSERT_EQ(0, alloc_test("both", NR, &c));
 	EXPECT_EQ(0, c.exmem);
 	EXPECT_EQ(NR, c.other);
+}
+
+TEST_F(gfp, misuse_is_logged_with_the_flag_names)
+{
+	static char log[1 << 20];
+	struct zone_counts c;
+	int len;
+
+	ASSERT_EQ(0, alloc_test("kernel_exmem", 1, &c));
+	/* SYSLOG_ACTION_READ_ALL */
+	len = klogctl(3, log, sizeof(log) - 1);
+	ASSERT_GT(len, 0);
+	log[len] = '\0';
+	EXPECT_NE(NULL, strstr(log, "exmem: __GFP_EXMEM needs a movable request (GFP_KERNEL|"));
+	EXPECT_NE(NULL, strstr(log, "|__GFP_EXMEM)"));
 }
 
 TEST_F(gfp, alloc_test_rejects_bad_input)
