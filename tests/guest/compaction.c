@@ -53,12 +53,8 @@ TEST_F_TIMEOUT(compaction, compaction_rebuilds_high_order_blocks_in_exmem, 600)
 		SKIP(return, "no ExMem memory online");
 	/* Three quarters of free ExMem, in 4 KiB pages. */
 	len = exmem_zone_free("ExMem") * 4096 / 4 * 3 & ~(2 * MIB - 1);
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, buf);
-	madvise(buf, len, MADV_NOHUGEPAGE);
-	/* MPOL_BIND == 2 */
-	ASSERT_EQ(0, syscall(SYS_mbind, buf, len, 2, &mask, 64, 0));
+	buf = exmem_map_bound(len);
+	ASSERT_NE(NULL, buf);
 	for (i = 0; i < len; i += 4096)
 		buf[i] = (char)(i >> 12);
 	/* Free every other page: holes everywhere the buffer was. */

@@ -51,12 +51,8 @@ FIXTURE_SETUP(pin)
 	self->block_pages = strtoul(bs, NULL, 16) / 4096;
 	ASSERT_EQ(0, exmem_read_file("/proc/sys/vm/" BUDGET, self->saved_budget,
 				     sizeof(self->saved_budget)));
-	self->buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->buf);
-	madvise(self->buf, LEN, MADV_NOHUGEPAGE);
-	/* MPOL_BIND == 2 */
-	ASSERT_EQ(0, syscall(SYS_mbind, self->buf, LEN, 2, &mask, 64, 0));
+	self->buf = exmem_map_bound(LEN);
+	ASSERT_NE(NULL, self->buf);
 	for (i = 0; i < LEN; i++)
 		self->buf[i] = (char)(i * 7 + 1);
 	ASSERT_EQ(0, exmem_count_pages(self->buf, LEN, &in_exmem, &present,

@@ -66,12 +66,8 @@ TEST_F_TIMEOUT(unplug, device_unplug_under_load_keeps_data_in_exmem, 600)
 
 	if (!mask)
 		SKIP(return, "no ExMem memory online");
-	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		   -1, 0);
-	ASSERT_NE(MAP_FAILED, buf);
-	madvise(buf, LEN, MADV_NOHUGEPAGE);
-	/* MPOL_BIND == 2 */
-	ASSERT_EQ(0, syscall(SYS_mbind, buf, LEN, 2, &mask, 64, 0));
+	buf = exmem_map_bound(LEN);
+	ASSERT_NE(NULL, buf);
 	fill(buf);
 	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, NULL));
 	ASSERT_EQ(NR_PAGES, in_exmem);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exmem_test.h"
@@ -393,4 +395,21 @@ int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr)
 			return err;
 	}
 	return exmem_write_file(EXMEM_KMEM "/unbind", dax);
+}
+
+char *exmem_map_bound(size_t len)
+{
+	unsigned long mask = exmem_node_mask();
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	/* MPOL_BIND == 2 */
+	if (syscall(SYS_mbind, p, len, 2, &mask, 64, 0)) {
+		munmap(p, len);
+		return NULL;
+	}
+	return p;
 }

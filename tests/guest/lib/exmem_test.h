@@ -88,6 +88,11 @@ int exmem_count_pages(const void *addr, size_t len, unsigned long *in_exmem,
 bool exmem_pfn_in_zone(unsigned long pfn, const char *name);
 /* Nodes with ExMem present, as a bit mask for mbind(). */
 unsigned long exmem_node_mask(void);
+/*
+ * @len bytes of anonymous memory in 4 KiB pages, bound (MPOL_BIND) to the
+ * ExMem nodes, not yet touched. NULL on error.
+ */
+char *exmem_map_bound(size_t len);
 /* A /proc/vmstat counter, or -1. */
 long exmem_vmstat(const char *name);
 /* Write a sysctl under /proc/sys/vm; 0 or -errno. */
