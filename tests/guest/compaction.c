@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Specification: compaction works in ZONE_EXMEM like in any zone. ExMem is
- * filled with 4 KiB user pages, every other page is freed (no free block of
- * order 9 or more is left where they were), then /proc/sys/vm/compact_memory
+ * nearly filled with 4 KiB user pages, every other page is freed (no free
+ * block of order 9 or more is left where they were), then /proc/sys/vm/compact_memory
  * is triggered: /proc/buddyinfo must show more high-order free blocks in
  * ExMem than before, and the data that was moved must be intact.
  */
@@ -51,8 +51,12 @@ TEST_F_TIMEOUT(compaction, compaction_rebuilds_high_order_blocks_in_exmem, 600)
 
 	if (!mask)
 		SKIP(return, "no ExMem memory online");
-	/* Three quarters of free ExMem, in 4 KiB pages. */
-	len = exmem_zone_free("ExMem") * 4096 / 4 * 3 & ~(2 * MIB - 1);
+	/*
+	 * Nearly all free ExMem (15/16; its watermarks are about 1 MiB), in
+	 * 4 KiB pages: no large free block is left that compaction could
+	 * spend as migration target instead of building new ones.
+	 */
+	len = exmem_zone_free("ExMem") * 4096 / 16 * 15 & ~(2 * MIB - 1);
 	buf = exmem_map_bound(len);
 	ASSERT_NE(NULL, buf);
 	for (i = 0; i < len; i += 4096)
