@@ -9,6 +9,7 @@
 # OUTDIR gets console.log (ttyS0), tap.log (ttyS1) and dmesg.log (ttyS2).
 # QEMU runs under TCG: KVM is used only if EXMEM_KVM=1 and /dev/kvm works.
 # The run is bounded by EXMEM_BOOT_TIMEOUT seconds (default 1500).
+# EXMEM_TESTS=a,b runs only the named guest tests (test mode).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-run}
@@ -41,6 +42,8 @@ cxl=(
 )
 
 cmdline="console=ttyS0 panic=-1 oops=panic exmem_guest=$MODE"
+# EXMEM_TESTS=a,b: run only these guest tests (developer runs).
+[ -z "${EXMEM_TESTS:-}" ] || cmdline="$cmdline exmem_tests=$EXMEM_TESTS"
 
 # shellcheck disable=SC2054
 common=(

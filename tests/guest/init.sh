@@ -21,8 +21,12 @@ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 . /lib/exmem/cxl-setup.sh
 
 mode=run
+only=
 for arg in $(cat /proc/cmdline); do
-	case "$arg" in exmem_guest=*) mode=${arg#exmem_guest=} ;; esac
+	case "$arg" in
+	exmem_guest=*) mode=${arg#exmem_guest=} ;;
+	exmem_tests=*) only=,${arg#exmem_tests=}, ;;
+	esac
 done
 
 echo "exmem-guest: mode $mode, kernel $(uname -r)"
@@ -53,6 +57,8 @@ TEST_TIMEOUT=900
 run_tests() {
 	for t in /tests/*.test; do
 		name=$(basename "$t" .test)
+		# exmem_tests=a,b (EXMEM_TESTS on the host) runs only those.
+		case "$only" in "" | *",$name,"*) ;; *) continue ;; esac
 		echo "# exmem-guest: running $name" | tee /dev/ttyS1
 		setsid timeout -s KILL "$TEST_TIMEOUT" "$t" >"/tmp/out.$name" 2>&1 &
 		wait $!
