@@ -37,6 +37,9 @@ echo "exmem-guest: CXL regions ready at ${t0}s boot, $(cut -d' ' -f1 /proc/uptim
 show_exmem() {
 	echo "=== /proc/zoneinfo (ExMem zones)"
 	awk '/^Node/ {show = ($4 == "ExMem")} show && /Node|present|managed|spanned|start_pfn|nr_free_pages/' /proc/zoneinfo
+	echo "=== /proc/meminfo, /proc/vmstat (ExMem)"
+	grep ExMem /proc/meminfo
+	grep exmem /proc/vmstat
 	echo "=== numactl -H"
 	numactl -H
 	echo "=== memory blocks of ExMem"
