@@ -11,10 +11,21 @@
 #ifdef CONFIG_ZONE_EXMEM
 int exmem_logical_node(int nid, int adist);
 void exmem_meminfo(unsigned long *total, unsigned long *free);
+int exmem_device_add(int mgid, const char *name);
+void exmem_device_remove(int mgid);
 #else
 static inline int exmem_logical_node(int nid, int adist)
 {
 	return nid;
+}
+
+static inline int exmem_device_add(int mgid, const char *name)
+{
+	return 0;
+}
+
+static inline void exmem_device_remove(int mgid)
+{
 }
 #endif
 

@@ -23,6 +23,8 @@
  * page of it can be pinned. exmem_devs_lock (a mutex) protects the device
  * list; a device lives as long as one of its blocks is online.
  */
+#include <linux/exmem.h>
+#include <linux/kobject.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
@@ -33,12 +35,21 @@
 
 #include "../internal.h"
 
-/* One device: the memory group that the blocks of one CXL device belong to. */
+/*
+ * One device: the memory group that the blocks of one CXL device belong to,
+ * registered by the driver that adds its memory (exmem_device_add()) and
+ * shown in /sys/kernel/mm/exmem/devices/<name>/. Its kobject holds one
+ * reference for the registration and one per online block; the last put
+ * frees it after an RCU grace period (pin paths read blk->dev under RCU).
+ */
 struct exmem_dev {
+	struct kobject kobj;
 	struct list_head list;		/* on exmem_devs, exmem_devs_lock */
 	struct memory_group *group;
+	int mgid;
 	unsigned long nr_blocks;	/* online ExMem blocks, exmem_devs_lock */
 	atomic_long_t pins;		/* pin references on its blocks */
+	struct rcu_head rcu;
 };
 
 /* One online memory block of ZONE_EXMEM. */
@@ -173,35 +184,28 @@ long exmem_block_pinned(unsigned long block_id)
 	return pins;
 }
 
-/* Find or create the device of @group; exmem_devs_lock held. */
+/* Find the registered device of @group and take a block's reference. */
 static struct exmem_dev *exmem_dev_get(struct memory_group *group)
 {
 	struct exmem_dev *dev;
 
 	lockdep_assert_held(&exmem_devs_lock);
-	list_for_each_entry(dev, &exmem_devs, list)
-		if (dev->group == group)
-			goto found;
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
-	if (!dev)
-		return NULL;
-	dev->group = group;
-	list_add(&dev->list, &exmem_devs);
-found:
-	dev->nr_blocks++;
-	return dev;
+	list_for_each_entry(dev, &exmem_devs, list) {
+		if (dev->group == group) {
+			dev->nr_blocks++;
+			kobject_get(&dev->kobj);
+			return dev;
+		}
+	}
+	return NULL;
 }
 
 /* Drop a block's reference on its device; exmem_devs_lock held. */
 static void exmem_dev_put(struct exmem_dev *dev)
 {
 	lockdep_assert_held(&exmem_devs_lock);
-	if (--dev->nr_blocks)
-		return;
-	WARN_ON_ONCE(atomic_long_read(&dev->pins));
-	list_del(&dev->list);
-	/* Blocks referencing dev are gone: their RCU readers are done too. */
-	kfree_rcu_mightsleep(dev);
+	dev->nr_blocks--;
+	kobject_put(&dev->kobj);
 }
 
 static struct memory_group *pfn_memory_group(unsigned long pfn)
@@ -220,7 +224,7 @@ static int exmem_block_going_online(unsigned long start_pfn)
 {
 	struct memory_group *group = pfn_memory_group(start_pfn);
 	struct exmem_block *blk;
-	int ret = -ENOMEM;
+	int ret;
 
 	/* ExMem blocks always belong to a group: see MHP_EXMEM. */
 	if (WARN_ON_ONCE(!group))
@@ -235,6 +239,11 @@ static int exmem_block_going_online(unsigned long start_pfn)
 				      blk, GFP_KERNEL));
 		if (ret)
 			exmem_dev_put(blk->dev);
+	} else {
+		/* Only registered devices add MHP_EXMEM memory. */
+		pr_err("exmem: memory%lu: no ExMem device registered for its group\n",
+		       pfn_to_block_id(start_pfn));
+		ret = -ENODEV;
 	}
 	mutex_unlock(&exmem_devs_lock);
 	if (ret)
@@ -268,6 +277,187 @@ static int exmem_block_going_offline(unsigned long start_pfn,
 		pfn_to_block_id(start_pfn), pins);
 	count_vm_event(EXMEM_OFFLINE_PINNED);
 	return -EBUSY;
+}
+
+/*
+ * Pages free in the online blocks of @dev: a lockless walk of the buddy
+ * heads (a snapshot, like /proc/pagetypeinfo), under RCU so that no block
+ * entry is freed under it. A device's blocks are few; no rescheduling.
+ */
+static unsigned long exmem_dev_free_pages(struct exmem_dev *dev)
+{
+	struct exmem_block *blk;
+	unsigned long id, pfn, end, free = 0;
+	struct page *page;
+
+	rcu_read_lock();
+	xa_for_each(&exmem_blocks, id, blk) {
+		if (blk->dev != dev)
+			continue;
+		pfn = id * exmem_block_pages;
+		end = pfn + exmem_block_pages;
+		while (pfn < end) {
+			page = pfn_to_online_page(pfn);
+			if (page && PageBuddy(page)) {
+				unsigned int order = buddy_order_unsafe(page);
+
+				if (order <= MAX_PAGE_ORDER) {
+					free += 1UL << order;
+					pfn += 1UL << order;
+					continue;
+				}
+			}
+			pfn++;
+		}
+	}
+	rcu_read_unlock();
+	return free;
+}
+
+#define to_exmem_dev(k) container_of(k, struct exmem_dev, kobj)
+
+static ssize_t capacity_bytes_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	struct exmem_dev *dev = to_exmem_dev(kobj);
+
+	return sysfs_emit(buf, "%lu\n", dev->group->s.max_pages << PAGE_SHIFT);
+}
+
+static ssize_t online_bytes_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	unsigned long blocks = READ_ONCE(to_exmem_dev(kobj)->nr_blocks);
+
+	return sysfs_emit(buf, "%lu\n", (blocks * exmem_block_pages) << PAGE_SHIFT);
+}
+
+static ssize_t free_bytes_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  exmem_dev_free_pages(to_exmem_dev(kobj)) << PAGE_SHIFT);
+}
+
+static ssize_t pinned_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_exmem_dev(kobj)->pins));
+}
+
+/* "online" while any of its blocks is online in ZONE_EXMEM. */
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n", READ_ONCE(to_exmem_dev(kobj)->nr_blocks) ?
+			  "online" : "offline");
+}
+
+static struct kobj_attribute capacity_bytes_attr = __ATTR_RO(capacity_bytes);
+static struct kobj_attribute online_bytes_attr = __ATTR_RO(online_bytes);
+static struct kobj_attribute free_bytes_attr = __ATTR_RO(free_bytes);
+static struct kobj_attribute pinned_attr = __ATTR_RO(pinned);
+static struct kobj_attribute state_attr = __ATTR_RO(state);
+
+static struct attribute *exmem_dev_attrs[] = {
+	&capacity_bytes_attr.attr,
+	&online_bytes_attr.attr,
+	&free_bytes_attr.attr,
+	&pinned_attr.attr,
+	&state_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(exmem_dev);
+
+static void exmem_dev_release(struct kobject *kobj)
+{
+	struct exmem_dev *dev = to_exmem_dev(kobj);
+
+	WARN_ON_ONCE(atomic_long_read(&dev->pins));
+	kfree_rcu(dev, rcu);
+}
+
+static const struct kobj_type exmem_dev_ktype = {
+	.release	= exmem_dev_release,
+	.sysfs_ops	= &kobj_sysfs_ops,
+	.default_groups	= exmem_dev_groups,
+};
+
+/* /sys/kernel/mm/exmem/devices */
+static struct kobject *exmem_devices_kobj;
+
+/**
+ * exmem_device_add - Register the ExMem device of memory group @mgid
+ * @mgid: the memory group id of the device's memory
+ * @name: the device's name (e.g. "dax0.0"), shown in sysfs
+ *
+ * Called by the driver before it adds memory with MHP_EXMEM to @mgid.
+ *
+ * Return: 0, or -EINVAL, -ENOMEM or a kobject error.
+ */
+int exmem_device_add(int mgid, const char *name)
+{
+	struct memory_group *group = memory_group_find_by_id(mgid);
+	struct exmem_dev *dev;
+	int ret;
+
+	if (!group || !exmem_devices_kobj)
+		return -EINVAL;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	dev->group = group;
+	dev->mgid = mgid;
+	ret = kobject_init_and_add(&dev->kobj, &exmem_dev_ktype,
+				   exmem_devices_kobj, "%s", name);
+	if (ret) {
+		kobject_put(&dev->kobj);
+		return ret;
+	}
+	mutex_lock(&exmem_devs_lock);
+	list_add(&dev->list, &exmem_devs);
+	mutex_unlock(&exmem_devs_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(exmem_device_add);
+
+/**
+ * exmem_device_remove - Unregister the ExMem device of memory group @mgid
+ * @mgid: as passed to exmem_device_add()
+ *
+ * Called by the driver once the device's memory is removed, before the
+ * memory group is unregistered. Unknown @mgid is ignored.
+ */
+void exmem_device_remove(int mgid)
+{
+	struct exmem_dev *dev, *found = NULL;
+
+	mutex_lock(&exmem_devs_lock);
+	list_for_each_entry(dev, &exmem_devs, list) {
+		if (dev->mgid == mgid) {
+			found = dev;
+			list_del(&dev->list);
+			break;
+		}
+	}
+	mutex_unlock(&exmem_devs_lock);
+	if (!found)
+		return;
+	WARN_ON_ONCE(found->nr_blocks);
+	kobject_del(&found->kobj);
+	kobject_put(&found->kobj);
+}
+EXPORT_SYMBOL_GPL(exmem_device_remove);
+
+static int __init exmem_sysfs_init(void)
+{
+	struct kobject *exmem_kobj = kobject_create_and_add("exmem", mm_kobj);
+
+	if (!exmem_kobj)
+		return -ENOMEM;
+	exmem_devices_kobj = kobject_create_and_add("devices", exmem_kobj);
+	return exmem_devices_kobj ? 0 : -ENOMEM;
 }
 
 /*
@@ -323,7 +513,12 @@ static struct ctl_table exmem_pin_sysctls[] = {
 
 static int __init exmem_pin_init(void)
 {
+	int ret;
+
 	exmem_block_pages = memory_block_size_bytes() >> PAGE_SHIFT;
+	ret = exmem_sysfs_init();
+	if (ret)
+		return ret;
 	register_sysctl_init("vm", exmem_pin_sysctls);
 	return register_memory_notifier(&exmem_memory_nb);
 }

@@ -117,12 +117,57 @@ TEST(logical_node_is_a_lower_tier_than_dram)
 	ASSERT_GT(cxl, dram);
 }
 
+/* An attribute of /sys/kernel/mm/exmem/devices/<dax>/, as a number. */
+static long long dev_attr(const char *dax, const char *attr)
+{
+	char path[600], buf[64];
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/exmem/devices/%s/%s", dax, attr);
+	if (exmem_read_file(path, buf, sizeof(buf)))
+		return -1;
+	return strtoll(buf, NULL, 0);
+}
+
 TEST(each_device_stays_visible)
 {
+	char path[600], buf[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
 	if (!exmem_cxl_ram_bytes())
 		SKIP(return, "no CXL ram capacity enumerated");
-	/* One dax device per CXL region, each onlined by kmem on its own. */
+	/* One dax device per CXL region, each onlined by kmem on its own... */
 	ASSERT_EQ(2, count_dax_devices());
+	/* ...and each with its own ExMem directory. */
+	d = opendir(EXMEM_DAX_DEVICES);
+	ASSERT_NE(NULL, d);
+	while ((de = readdir(d))) {
+		long long size;
+
+		if (strncmp(de->d_name, "dax", 3))
+			continue;
+		snprintf(path, sizeof(path), EXMEM_DAX_DEVICES "/%s/size", de->d_name);
+		ASSERT_EQ(0, exmem_read_file(path, buf, sizeof(buf)));
+		size = strtoll(buf, NULL, 0);
+		TH_LOG("%s: capacity %lld, online %lld, free %lld, pinned %lld",
+		       de->d_name, dev_attr(de->d_name, "capacity_bytes"),
+		       dev_attr(de->d_name, "online_bytes"),
+		       dev_attr(de->d_name, "free_bytes"),
+		       dev_attr(de->d_name, "pinned"));
+		EXPECT_EQ(size, dev_attr(de->d_name, "capacity_bytes"));
+		EXPECT_EQ(size, dev_attr(de->d_name, "online_bytes"));
+		EXPECT_GT(dev_attr(de->d_name, "free_bytes"), 0);
+		EXPECT_LE(dev_attr(de->d_name, "free_bytes"), size);
+		EXPECT_EQ(0, dev_attr(de->d_name, "pinned"));
+		snprintf(path, sizeof(path), "/sys/kernel/mm/exmem/devices/%s/state",
+			 de->d_name);
+		ASSERT_EQ(0, exmem_read_file(path, buf, sizeof(buf)));
+		EXPECT_STREQ("online", buf);
+		n++;
+	}
+	closedir(d);
+	EXPECT_EQ(2, n);
 }
 
 TEST(one_device_unplugs_alone_and_rejoins_per_the_knob)
@@ -141,6 +186,8 @@ TEST(one_device_unplugs_alone_and_rejoins_per_the_knob)
 	/* Unplug one device: the other one's memory stays. */
 	ASSERT_EQ(0, exmem_dax_unplug(dax, first, nr));
 	EXPECT_EQ(cxl / 2, exmem_zone_present("ExMem") * PAGE_SZ);
+	/* Its ExMem directory went with it. */
+	EXPECT_EQ(-1, dev_attr(dax, "capacity_bytes"));
 	EXPECT_EQ(before, cpuless_memory_nodes());
 
 	/* Without aggregation it comes back on its own node... */
@@ -148,6 +195,7 @@ TEST(one_device_unplugs_alone_and_rejoins_per_the_knob)
 	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", dax));
 	EXPECT_EQ(cxl, exmem_zone_present("ExMem") * PAGE_SZ);
 	EXPECT_EQ(2, __builtin_popcountl(cpuless_memory_nodes()));
+	EXPECT_EQ((long long)(cxl / 2), dev_attr(dax, "online_bytes"));
 
 	/* ...and with it, back into the shared node. */
 	ASSERT_EQ(0, exmem_dax_unplug(dax, first, nr));

@@ -89,6 +89,21 @@ static bool pattern_intact(const char *buf)
 	return true;
 }
 
+/* Pins of the ExMem device holding @pfn (its sysfs "pinned"), or -1. */
+static long device_pins(unsigned long pfn)
+{
+	char dax[256], path[600], buf[32];
+	unsigned long first, nr;
+
+	if (exmem_dax_of_phys((unsigned long long)pfn * 4096, dax, sizeof(dax),
+			      &first, &nr))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/kernel/mm/exmem/devices/%s/pinned", dax);
+	if (exmem_read_file(path, buf, sizeof(buf)))
+		return -1;
+	return atol(buf);
+}
+
 /* memoryN of the first page of the buffer, as it was pinned. */
 static void block_of(unsigned long pfn, unsigned long block_pages, char *name,
 		     size_t len)
@@ -122,6 +137,8 @@ TEST_F(pin, pinned_block_offline_is_ebusy_then_succeeds_after_unpin)
 	ASSERT_EQ(0, exmem_block_attr(block, "exmem_pinned", pinned, sizeof(pinned)));
 	TH_LOG("%s: exmem_pinned %s", block, pinned);
 	EXPECT_LT(0, atol(pinned));
+	/* The device's count includes the block's. */
+	EXPECT_LE(atol(pinned), device_pins(self->pfns[0]));
 
 	/* Refused at once, not retried until a signal, for the pins. */
 	EXPECT_EQ(-EBUSY, exmem_block_set_state(block, "offline"));
