@@ -107,13 +107,17 @@ void exmem_pin_add(struct folio *folio, long refs)
 	rcu_read_unlock();
 }
 
+/* Pages of @dev: a static group knows its size, a dynamic one its blocks. */
+static unsigned long exmem_dev_capacity(const struct exmem_dev *dev)
+{
+	if (dev->group->is_dynamic)
+		return READ_ONCE(dev->nr_blocks) * exmem_block_pages;
+	return dev->group->s.max_pages;
+}
+
 static unsigned long exmem_dev_budget(const struct exmem_dev *dev)
 {
-	unsigned long capacity = dev->group->s.max_pages;
-
-	if (dev->group->is_dynamic)
-		capacity = dev->nr_blocks * exmem_block_pages;
-	return capacity / 100 * READ_ONCE(exmem_pin_budget_pct);
+	return exmem_dev_capacity(dev) / 100 * READ_ONCE(exmem_pin_budget_pct);
 }
 
 /**
@@ -173,15 +177,8 @@ long exmem_range_pinned(unsigned long start_pfn, unsigned long nr_pages)
  */
 long exmem_block_pinned(unsigned long block_id)
 {
-	struct exmem_block *blk;
-	long pins = 0;
-
-	rcu_read_lock();
-	blk = xa_load(&exmem_blocks, block_id);
-	if (blk)
-		pins = atomic_long_read(&blk->pins);
-	rcu_read_unlock();
-	return pins;
+	return exmem_range_pinned(block_id * exmem_block_pages,
+				  exmem_block_pages);
 }
 
 /* Find the registered device of @group and take a block's reference. */
@@ -319,9 +316,8 @@ static unsigned long exmem_dev_free_pages(struct exmem_dev *dev)
 static ssize_t capacity_bytes_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
-	struct exmem_dev *dev = to_exmem_dev(kobj);
-
-	return sysfs_emit(buf, "%lu\n", dev->group->s.max_pages << PAGE_SHIFT);
+	return sysfs_emit(buf, "%lu\n",
+			  exmem_dev_capacity(to_exmem_dev(kobj)) << PAGE_SHIFT);
 }
 
 static ssize_t online_bytes_show(struct kobject *kobj,
