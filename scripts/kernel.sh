@@ -165,13 +165,18 @@ build() {
 	grep -E 'warning:' "$B/kernel-build.log" | head -n 20 || true
 }
 
-main() {
-	local t0=$SECONDS
+# Everything before compiling: a patched build/src and build/obj/.config.
+prepare() {
 	extract_pristine
 	log "Debian $PKG $(cat "$B/pristine/.debian-version"), kernel $(make -s -C "$B/pristine" kernelversion)"
 	stage_tree
 	sync_src
 	make_config
+}
+
+main() {
+	local t0=$SECONDS
+	prepare
 	build
 	printf '%s %s\n' "$(cat "$B/pristine/.debian-version")" \
 		"$(cat "$B/obj/include/config/kernel.release")" >"$B/kernel-version.txt"
@@ -182,6 +187,6 @@ case "${1:-build}" in
 build) main ;;
 stage) extract_pristine; stage_tree ;;
 new-files) new_files ;;
-sync) extract_pristine; stage_tree; sync_src; make_config ;;
+sync) prepare ;;
 *) echo "usage: $0 [build|stage|sync|new-files]" >&2; exit 1 ;;
 esac
