@@ -15,14 +15,6 @@
 
 #define PAGE_SZ 4096ULL
 
-static bool node_has_cpus(int nid)
-{
-	char path[128], buf[256];
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", nid);
-	return !exmem_read_file(path, buf, sizeof(buf)) && buf[0];
-}
-
 /* Nodes with memory and no CPU, as a bit mask. */
 static unsigned long cpuless_memory_nodes(void)
 {
@@ -33,7 +25,7 @@ static unsigned long cpuless_memory_nodes(void)
 
 	for (nid = 0; nid < 64; nid++) {
 		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
-		if (exmem_read_file(path, buf, sizeof(buf)) || node_has_cpus(nid))
+		if (exmem_read_file(path, buf, sizeof(buf)) || exmem_node_has_cpus(nid))
 			continue;
 		p = strstr(buf, "MemTotal:");
 		if (p && sscanf(p, "MemTotal: %lu", &kb) == 1 && kb)

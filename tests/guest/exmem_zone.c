@@ -12,16 +12,6 @@
 
 #define PAGE_SZ 4096ULL
 
-static bool node_has_cpus(int nid)
-{
-	char path[128], buf[256];
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", nid);
-	if (exmem_read_file(path, buf, sizeof(buf)))
-		return false;
-	return buf[0] != '\0';
-}
-
 TEST(exmem_zone_holds_all_cxl_capacity)
 {
 	unsigned long long cxl = exmem_cxl_ram_bytes();
@@ -46,7 +36,7 @@ TEST(exmem_zone_only_on_cpuless_nodes)
 		populated++;
 		TH_LOG("node %d: ExMem %lu pages at pfn %lu", zones[i].nid,
 		       zones[i].present, zones[i].start_pfn);
-		EXPECT_FALSE(node_has_cpus(zones[i].nid));
+		EXPECT_FALSE(exmem_node_has_cpus(zones[i].nid));
 	}
 	ASSERT_GT(populated, 0);
 }
@@ -58,7 +48,7 @@ TEST(cxl_memory_is_not_in_movable_or_normal)
 	int i, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
 
 	for (i = 0; i < n; i++) {
-		if (node_has_cpus(zones[i].nid))
+		if (exmem_node_has_cpus(zones[i].nid))
 			continue;
 		if (!strcmp(zones[i].name, "Movable") ||
 		    !strcmp(zones[i].name, "Normal"))

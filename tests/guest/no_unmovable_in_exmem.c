@@ -38,8 +38,7 @@ static unsigned long dram_free(void)
 	int nid;
 
 	for (nid = 0; nid < 64; nid++) {
-		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", nid);
-		if (exmem_read_file(path, buf, sizeof(buf)) || !buf[0])
+		if (!exmem_node_has_cpus(nid))
 			continue;
 		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
 		if (exmem_read_file(path, buf, sizeof(buf)))

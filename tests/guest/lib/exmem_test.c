@@ -413,3 +413,11 @@ char *exmem_map_bound(size_t len)
 	}
 	return p;
 }
+
+bool exmem_node_has_cpus(int nid)
+{
+	char path[128], buf[256];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", nid);
+	return !exmem_read_file(path, buf, sizeof(buf)) && buf[0];
+}

@@ -86,6 +86,8 @@ int exmem_count_pages(const void *addr, size_t len, unsigned long *in_exmem,
 		      unsigned long *present, unsigned long *pfns);
 /* Is @pfn inside the span of a zone named @name? */
 bool exmem_pfn_in_zone(unsigned long pfn, const char *name);
+/* Does node @nid have CPUs (a non-empty cpulist)? */
+bool exmem_node_has_cpus(int nid);
 /* Nodes with ExMem present, as a bit mask for mbind(). */
 unsigned long exmem_node_mask(void);
 /*
