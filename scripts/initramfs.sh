@@ -48,6 +48,9 @@ main() {
 	install -m 0755 /bin/busybox "$R/bin/busybox"
 	ln -s busybox "$R/bin/sh"
 	for t in "${TOOLS[@]}"; do copy_with_libs "$t"; done
+	# exmemctl, statically linked with libnuma, runs programs placed.
+	gcc -O2 -Wall -Wextra -static -o "$B/exmemctl" tools/exmemctl/exmemctl.c -lnuma
+	install -D -m 0755 "$B/exmemctl" "$R/usr/bin/exmemctl"
 	# exmemstat, once built, is part of the guest too.
 	[ -x tools/exmemstat/exmemstat ] && copy_with_libs "$ROOT/tools/exmemstat/exmemstat" &&
 		mv "$R$ROOT/tools/exmemstat/exmemstat" "$R/usr/bin/exmemstat"

@@ -3,17 +3,89 @@
 #define _LINUX_EXMEM_H
 
 /*
- * ZONE_EXMEM services for the drivers that add extended memory
- * (drivers/dax/kmem.c) and for /proc. The page allocator side is
- * <linux/gfp_exmem.h>.
+ * ZONE_EXMEM services: where user mappings and mempolicies choose the zone
+ * (mm/zone_exmem/placement.c), and the interface for the drivers that add
+ * extended memory (drivers/dax/kmem.c) and for /proc. The page allocator
+ * side is <linux/gfp_exmem.h>.
  */
 
+#include <linux/gfp_exmem.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+
+struct mempolicy;
+
+/**
+ * exmem_vm_flags_gfp - Apply a mapping's ZONE_EXMEM rule to a user allocation
+ * @vm_flags: VMA flags; VM_EXMEM or VM_NORMAL decide, if either is set
+ * @gfp: GFP flags of the allocation
+ *
+ * A VMA flag outranks whatever zone bits @gfp already carries, including
+ * those a mempolicy zone flag would add (see exmem_user_gfp()).
+ *
+ * Return: @gfp with __GFP_EXMEM or __GFP_NOEXMEM as the mapping requires.
+ */
+static inline gfp_t exmem_vm_flags_gfp(vm_flags_t vm_flags, gfp_t gfp)
+{
+	if (likely(!(vm_flags & (VM_EXMEM | VM_NORMAL))))
+		return gfp;
+	return exmem_zone_gfp(gfp, vm_flags & VM_EXMEM);
+}
+
+/* The same, for the mapping @vma (which may be NULL). */
+static inline gfp_t exmem_vma_gfp(const struct vm_area_struct *vma, gfp_t gfp)
+{
+	return vma ? exmem_vm_flags_gfp(vma->vm_flags, gfp) : gfp;
+}
+
 #ifdef CONFIG_ZONE_EXMEM
+bool exmem_online(void);
+bool exmem_node_has_exmem(int nid);
+bool exmem_node_allowed(int nid, gfp_t gfp);
+nodemask_t *exmem_target_nodes(nodemask_t *nodemask, int *nid, gfp_t gfp);
+int exmem_mmap_flags(struct file *file, unsigned long flags,
+		     vm_flags_t *vm_flags);
+gfp_t exmem_mpol_gfp(const struct mempolicy *pol, gfp_t gfp);
+gfp_t exmem_user_gfp(struct vm_area_struct *vma, unsigned long addr,
+		     gfp_t gfp);
 int exmem_logical_node(int nid, int adist);
 void exmem_meminfo(unsigned long *total, unsigned long *free);
 int exmem_device_add(int mgid, const char *name);
 void exmem_device_remove(int mgid);
 #else
+static inline bool exmem_online(void)
+{
+	return false;
+}
+
+static inline bool exmem_node_allowed(int nid, gfp_t gfp)
+{
+	return true;
+}
+
+static inline nodemask_t *exmem_target_nodes(nodemask_t *nodemask, int *nid,
+					     gfp_t gfp)
+{
+	return nodemask;
+}
+
+static inline int exmem_mmap_flags(struct file *file, unsigned long flags,
+				   vm_flags_t *vm_flags)
+{
+	return 0;
+}
+
+static inline gfp_t exmem_mpol_gfp(const struct mempolicy *pol, gfp_t gfp)
+{
+	return gfp;
+}
+
+static inline gfp_t exmem_user_gfp(struct vm_area_struct *vma,
+				   unsigned long addr, gfp_t gfp)
+{
+	return gfp;
+}
+
 static inline int exmem_logical_node(int nid, int adist)
 {
 	return nid;

@@ -2,8 +2,9 @@
 /*
  * Specification: a CXL device is hot-unplugged (blocks offlined, dax device
  * unbound from kmem) under stress-ng memory load while ExMem holds user
- * data; every byte survives, and the data stays in ExMem (the other
- * device's capacity) rather than moving to DRAM.
+ * data in a MAP_EXMEM mapping; every byte survives, and the data stays
+ * in ExMem (the other device's capacity) rather than moving to DRAM, as
+ * /proc/vmstat's exmem_offline_migrate_exmem counts.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,6 +18,10 @@
 
 #include "kselftest_harness.h"
 #include "exmem_test.h"
+
+#ifndef MAP_EXMEM
+#define MAP_EXMEM 0x200000
+#endif
 
 #define LEN (96UL << 20)
 #define NR_PAGES (LEN / 4096)
@@ -60,14 +65,18 @@ TEST_F_TIMEOUT(unplug, device_unplug_under_load_keeps_data_in_exmem, 600)
 {
 	unsigned long mask = exmem_node_mask(), in_exmem, present, first, nr;
 	unsigned long pfn0;
+	long kept;
 	char dax[256];
 	char *buf;
 	pid_t stress;
 
 	if (!mask)
 		SKIP(return, "no ExMem memory online");
-	buf = exmem_map_bound(LEN);
-	ASSERT_NE(NULL, buf);
+	/* MAP_EXMEM: the unplug must keep the mapping's pages in ExMem. */
+	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	madvise(buf, LEN, MADV_NOHUGEPAGE);
 	fill(buf);
 	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, NULL));
 	ASSERT_EQ(NR_PAGES, in_exmem);
@@ -80,7 +89,11 @@ TEST_F_TIMEOUT(unplug, device_unplug_under_load_keeps_data_in_exmem, 600)
 	       first + nr - 1);
 	stress = start_stress();
 	ASSERT_GT(stress, 0);
+	kept = exmem_vmstat("exmem_offline_migrate_exmem");
 	EXPECT_EQ(0, exmem_dax_unplug(dax, first, nr));
+	kept = exmem_vmstat("exmem_offline_migrate_exmem") - kept;
+	TH_LOG("%ld pages migrated within ExMem", kept);
+	EXPECT_LE(1, kept);
 	kill(-stress, SIGKILL);
 	waitpid(stress, NULL, 0);
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/swap.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -238,40 +240,116 @@ bool exmem_pfn_in_zone(unsigned long pfn, const char *name)
 	return false;
 }
 
+int exmem_pagemap(pid_t pid, const void *addr, size_t len, uint64_t *entries)
+{
+	unsigned long first = (unsigned long)addr / 4096, nr = len / 4096;
+	char path[64];
+	ssize_t got;
+	int fd;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/pagemap");
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, entries, nr * 8, first * 8);
+	close(fd);
+	return got == (ssize_t)(nr * 8) ? 0 : -EIO;
+}
+
+/* Is @pfn inside the span of one of the @n zones named "ExMem"? */
+static bool pfn_in_exmem(const struct exmem_zone *zones, int n,
+			 unsigned long pfn)
+{
+	int z;
+
+	for (z = 0; z < n; z++)
+		if (!strcmp(zones[z].name, "ExMem") && zones[z].spanned &&
+		    pfn >= zones[z].start_pfn &&
+		    pfn < zones[z].start_pfn + zones[z].spanned)
+			return true;
+	return false;
+}
+
+int exmem_count_pages_of(pid_t pid, const void *addr, size_t len,
+			 struct exmem_where *where)
+{
+	struct exmem_zone zones[EXMEM_MAX_ZONES];
+	int n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+	unsigned long i, nr = len / 4096;
+	uint64_t *e = calloc(nr, 8);
+	int err;
+
+	memset(where, 0, sizeof(*where));
+	if (!e)
+		return -ENOMEM;
+	err = exmem_pagemap(pid, addr, len, e);
+	for (i = 0; !err && i < nr; i++) {
+		unsigned long pfn = e[i] & ((1ULL << 55) - 1);
+
+		if (e[i] & EXMEM_PM_SWAP)
+			where->swapped++;
+		if (!(e[i] & EXMEM_PM_PRESENT))
+			continue;
+		/* The shared zero page is not memory of the mapping. */
+		if (exmem_kpageflags(pfn) & (1ULL << KPF_ZERO_PAGE_BIT)) {
+			where->zero++;
+			continue;
+		}
+		where->present++;
+		if (pfn_in_exmem(zones, n, pfn))
+			where->exmem++;
+		else
+			where->other++;
+		if (exmem_kpageflags(pfn) & (1ULL << KPF_THP_BIT))
+			where->thp++;
+	}
+	free(e);
+	return err;
+}
+
 int exmem_count_pages(const void *addr, size_t len, unsigned long *in_exmem,
 		      unsigned long *present, unsigned long *pfns)
 {
 	struct exmem_zone zones[EXMEM_MAX_ZONES];
-	unsigned long first = (unsigned long)addr / 4096, i;
-	unsigned long nr = len / 4096;
-	int z, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	uint64_t e;
+	int n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+	unsigned long i, nr = len / 4096;
+	uint64_t *e = calloc(nr, 8);
+	int err;
 
 	*in_exmem = *present = 0;
-	if (fd < 0)
-		return -errno;
-	for (i = 0; i < nr; i++) {
-		unsigned long pfn;
+	if (!e)
+		return -ENOMEM;
+	err = exmem_pagemap(0, addr, len, e);
+	for (i = 0; !err && i < nr; i++) {
+		unsigned long pfn = e[i] & ((1ULL << 55) - 1);
+		bool there = e[i] & EXMEM_PM_PRESENT;
 
-		if (pread(fd, &e, 8, (first + i) * 8) != 8) {
-			close(fd);
-			return -EIO;
-		}
-		pfn = e & ((1ULL << 55) - 1);
 		if (pfns)
-			pfns[i] = (e >> 63) ? pfn : 0;
-		if (!(e >> 63))
+			pfns[i] = there ? pfn : 0;
+		if (!there)
 			continue;
 		(*present)++;
-		for (z = 0; z < n; z++)
-			if (!strcmp(zones[z].name, "ExMem") && zones[z].spanned &&
-			    pfn >= zones[z].start_pfn &&
-			    pfn < zones[z].start_pfn + zones[z].spanned)
-				(*in_exmem)++;
+		if (pfn_in_exmem(zones, n, pfn))
+			(*in_exmem)++;
 	}
+	free(e);
+	return err;
+}
+
+uint64_t exmem_kpageflags(unsigned long pfn)
+{
+	int fd = open("/proc/kpageflags", O_RDONLY);
+	uint64_t flags = 0;
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &flags, 8, pfn * 8) != 8)
+		flags = 0;
 	close(fd);
-	return 0;
+	return flags;
 }
 
 unsigned long exmem_node_mask(void)
@@ -420,4 +498,68 @@ bool exmem_node_has_cpus(int nid)
 
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", nid);
 	return !exmem_read_file(path, buf, sizeof(buf)) && buf[0];
+}
+
+int exmem_swap_on(void)
+{
+	char buf[256];
+
+	/* Already on (an earlier test)? /proc/swaps lists it. */
+	if (!exmem_read_file("/proc/swaps", buf, sizeof(buf)) &&
+	    strstr(buf, "/dev/zram0"))
+		return 0;
+	if (exmem_write_file("/sys/block/zram0/disksize", "256M"))
+		return -ENODEV;
+	if (system("mkswap /dev/zram0 >/dev/null 2>&1"))
+		return -EIO;
+	return swapon("/dev/zram0", 0) ? -errno : 0;
+}
+
+int exmem_set_state_all(const char *zone, const char *from, const char *to,
+			char *done, size_t len)
+{
+	char path[300], buf[64];
+	struct dirent *d;
+	size_t used = 0;
+	DIR *dir = opendir(MEMORY_SYSFS);
+	int err = 0;
+
+	if (!dir)
+		return -errno;
+	done[0] = 0;
+	while ((d = readdir(dir))) {
+		if (strncmp(d->d_name, "memory", 6) || !isdigit(d->d_name[6]))
+			continue;
+		if (exmem_block_attr(d->d_name, "state", buf, sizeof(buf)) ||
+		    strcmp(buf, from))
+			continue;
+		if (zone && (exmem_block_attr(d->d_name, "valid_zones", buf,
+					      sizeof(buf)) ||
+			     strncmp(buf, zone, strlen(zone))))
+			continue;
+		snprintf(path, sizeof(path), "%s ", d->d_name);
+		if (used + strlen(path) >= len) {
+			err = -ENOSPC;
+			break;
+		}
+		err = exmem_block_set_state(d->d_name, to);
+		if (err)
+			break;
+		strcpy(done + used, path);
+		used += strlen(path);
+	}
+	closedir(dir);
+	return err;
+}
+
+int exmem_set_state_list(const char *blocks, const char *to)
+{
+	char copy[4096], *save, *b;
+	int err = 0;
+
+	snprintf(copy, sizeof(copy), "%s", blocks);
+	for (b = strtok_r(copy, " ", &save); b; b = strtok_r(NULL, " ", &save))
+		if (exmem_block_set_state(b, to))
+			err = -EIO;
+	return err;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define EXMEM_MAX_ZONES 64
 
@@ -84,6 +85,30 @@ int exmem_pageblocks(const char *name, unsigned long *unmovable,
  */
 int exmem_count_pages(const void *addr, size_t len, unsigned long *in_exmem,
 		      unsigned long *present, unsigned long *pfns);
+/* /proc/PID/pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst). */
+#define EXMEM_PM_PRESENT	(1ULL << 63)
+#define EXMEM_PM_SWAP		(1ULL << 62)
+#define KPF_THP_BIT		22
+#define KPF_ZERO_PAGE_BIT	24
+
+/* Raw pagemap entries of [addr, addr + len) of @pid (0: this process). */
+int exmem_pagemap(pid_t pid, const void *addr, size_t len, uint64_t *entries);
+/* The /proc/kpageflags word of @pfn (0 if unreadable). */
+uint64_t exmem_kpageflags(unsigned long pfn);
+
+/* Where the pages of a range are, by PFN against the zone spans. */
+struct exmem_where {
+	unsigned long present;	/* pages in memory, not the zero page */
+	unsigned long exmem;	/* ... inside a ZONE_EXMEM span */
+	unsigned long other;	/* ... anywhere else */
+	unsigned long swapped;	/* pages out in swap */
+	unsigned long thp;	/* present pages that are part of a THP */
+	unsigned long zero;	/* mappings of the shared zero page */
+};
+
+/* Fill @where for [addr, addr + len) of @pid (0: self). 0 or -errno. */
+int exmem_count_pages_of(pid_t pid, const void *addr, size_t len,
+			 struct exmem_where *where);
 /* Is @pfn inside the span of a zone named @name? */
 bool exmem_pfn_in_zone(unsigned long pfn, const char *name);
 /* Does node @nid have CPUs (a non-empty cpulist)? */
@@ -114,5 +139,17 @@ int exmem_dax_of_phys(unsigned long long phys, char *name, size_t len,
 		      unsigned long *first, unsigned long *nr);
 /* Offline a dax device's blocks and unbind it from kmem. 0 or -errno. */
 int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr);
+
+/* Swap on /dev/zram0 (256 MiB), once per boot. 0 or -errno. */
+int exmem_swap_on(void);
+/*
+ * Move every memory block in state @from whose valid_zones starts with
+ * @zone (NULL: any) to state @to; the names of the blocks changed go to
+ * @done, space-separated. 0 or -errno (blocks changed so far stay in @done).
+ */
+int exmem_set_state_all(const char *zone, const char *from, const char *to,
+			char *done, size_t len);
+/* Set every block of the space-separated list @blocks to @to. 0 or -EIO. */
+int exmem_set_state_list(const char *blocks, const char *to);
 
 #endif /* EXMEM_TEST_H */

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Where user space chooses the zone: mmap(MAP_EXMEM/MAP_NORMAL) and the
+ * mempolicy mode flags MPOL_F_ZONE_EXMEM/MPOL_F_ZONE_NOEXMEM.
+ *
+ * Both end as one GFP bit on the allocation: __GFP_EXMEM (only ZONE_EXMEM)
+ * or __GFP_NOEXMEM (never ZONE_EXMEM); the page allocator's filter does
+ * the rest (mm/zone_exmem/alloc.c). The rules:
+ *
+ *  - A VMA flag (VM_EXMEM/VM_NORMAL, from mmap) outranks a policy flag,
+ *    and a policy flag outranks vm.exmem_user_default.
+ *  - An ExMem-only request whose policy nodes hold no ExMem ignores those
+ *    nodes: the zone rule wins over the node choice, as the VMA flag wins
+ *    over the policy. Its preferred node becomes the nearest one with
+ *    ExMem, so local-first paths (THP) look where the memory is.
+ *  - Migration that the kernel starts on its own (NUMA balancing and
+ *    memory-tier promotion) never moves a page across the rule; see
+ *    exmem_node_allowed() in mpol_misplaced().
+ *
+ * Nothing here takes a lock: zone and node state are read racily, as the
+ * page allocator reads them. A node that loses its ExMem between the check
+ * and the allocation makes the allocation fail, never cross the rule.
+ */
+#include <linux/exmem.h>
+#include <linux/hugetlb.h>
+#include <linux/mempolicy.h>
+#include <linux/mman.h>
+#include <linux/mmzone.h>
+#include <linux/shmem_fs.h>
+#include <linux/vmstat.h>
+
+/**
+ * exmem_node_has_exmem - Does node @nid have ExMem memory online?
+ * @nid: node id
+ *
+ * Return: true when @nid is online and its ZONE_EXMEM manages pages.
+ */
+bool exmem_node_has_exmem(int nid)
+{
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
+		return false;
+	return managed_zone(&NODE_DATA(nid)->node_zones[ZONE_EXMEM]);
+}
+
+/* Does node @nid have memory online outside ZONE_EXMEM? */
+static bool exmem_node_has_normal(int nid)
+{
+	int i;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
+		return false;
+	for (i = 0; i < MAX_NR_ZONES; i++)
+		if (i != ZONE_EXMEM &&
+		    managed_zone(&NODE_DATA(nid)->node_zones[i]))
+			return true;
+	return false;
+}
+
+/**
+ * exmem_online - Is any ExMem memory online?
+ *
+ * Return: true when some node has ExMem pages; MAP_EXMEM and
+ * MPOL_F_ZONE_EXMEM are refused with -ENODEV otherwise.
+ */
+bool exmem_online(void)
+{
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		if (exmem_node_has_exmem(nid))
+			return true;
+	return false;
+}
+
+/**
+ * exmem_node_allowed - May a page with this zone rule move to node @nid?
+ * @nid: candidate node
+ * @gfp: GFP flags carrying the rule (__GFP_EXMEM/__GFP_NOEXMEM), if any
+ *
+ * Return: false when @nid has no memory of the zone the rule requires.
+ */
+bool exmem_node_allowed(int nid, gfp_t gfp)
+{
+	if (gfp & __GFP_EXMEM)
+		return exmem_node_has_exmem(nid);
+	if (gfp & __GFP_NOEXMEM)
+		return exmem_node_has_normal(nid);
+	return true;
+}
+
+/* The nearest node to @nid with ExMem, within @nodemask if given. */
+static int exmem_nearest_node(int nid, nodemask_t *nodemask)
+{
+	struct zonelist *zonelist = node_zonelist(nid, GFP_HIGHUSER_MOVABLE);
+	struct zoneref *z;
+	struct zone *zone;
+
+	/* The zonelist is ordered by node distance from @nid. */
+	for_each_zone_zonelist_nodemask(zone, z, zonelist, ZONE_MOVABLE,
+					nodemask)
+		if (zone_idx(zone) == ZONE_EXMEM && managed_zone(zone))
+			return zone_to_nid(zone);
+	return NUMA_NO_NODE;
+}
+
+/**
+ * exmem_target_nodes - Point a zone-restricted allocation at its zone
+ * @nodemask: the nodemask of the allocation's mempolicy, or NULL
+ * @nid: the preferred node; for ExMem-only requests it becomes the nearest
+ *	node with ExMem
+ * @gfp: GFP flags with __GFP_EXMEM or __GFP_NOEXMEM
+ *
+ * The zone rule outranks the policy's node choice: when none of the nodes
+ * has memory of the zone the request is restricted to, the nodemask is
+ * dropped rather than make the allocation impossible (which would end in
+ * the OOM killer). This also covers nodemasks that change after the
+ * policy was checked: relative nodes, cpuset rebinding, memory hot-unplug.
+ *
+ * Return: @nodemask, or NULL.
+ */
+nodemask_t *exmem_target_nodes(nodemask_t *nodemask, int *nid, gfp_t gfp)
+{
+	int node;
+
+	if (nodemask) {
+		for_each_node_mask(node, *nodemask)
+			if (exmem_node_allowed(node, gfp))
+				goto nodes_ok;
+		nodemask = NULL;
+	}
+nodes_ok:
+	if (!(gfp & __GFP_EXMEM))
+		return nodemask;
+	if (*nid == NUMA_NO_NODE)
+		*nid = numa_node_id();
+	if (!exmem_node_has_exmem(*nid)) {
+		node = exmem_nearest_node(*nid, nodemask);
+		if (node != NUMA_NO_NODE)
+			*nid = node;
+	}
+	return nodemask;
+}
+
+/*
+ * May MAP_EXMEM/MAP_NORMAL be combined with these flags? Hugetlb pages come
+ * from a pool reserved per node in advance, not from a zone the mapping
+ * could choose, so the flags cannot be honoured there.
+ */
+static int exmem_mmap_check(struct file *file, unsigned long flags,
+			    unsigned long zone)
+{
+	if (zone == (MAP_EXMEM | MAP_NORMAL))
+		return -EINVAL;
+	if ((flags & MAP_HUGETLB) || (file && is_file_hugepages(file)))
+		return -EINVAL;
+	if ((zone & MAP_EXMEM) && !exmem_online())
+		return -ENODEV;
+	return 0;
+}
+
+/**
+ * exmem_mmap_flags - Turn MAP_EXMEM/MAP_NORMAL into VM_EXMEM/VM_NORMAL
+ * @file: the file being mapped, or NULL for anonymous memory
+ * @flags: the mmap() flags
+ * @vm_flags: VMA flags of the new mapping; gets VM_EXMEM or VM_NORMAL
+ *
+ * Private mappings (anonymous or of a file: the flag then places the
+ * copy-on-write copies), shared anonymous memory and shmem/memfd honour
+ * the flags. Shared mappings of other files ignore them, as MAP_SHARED
+ * ignores every flag it does not know: their pages are the file's page
+ * cache. MAP_SHARED_VALIDATE refuses them there, in do_mmap().
+ *
+ * Return: 0; -EINVAL for both flags, or either with MAP_HUGETLB or a
+ * hugetlbfs file; -ENODEV for MAP_EXMEM while no ExMem is online.
+ */
+int exmem_mmap_flags(struct file *file, unsigned long flags,
+		     vm_flags_t *vm_flags)
+{
+	unsigned long zone = flags & (MAP_EXMEM | MAP_NORMAL);
+	int err;
+
+	if (!zone)
+		return 0;
+	err = exmem_mmap_check(file, flags, zone);
+	if (err) {
+		count_vm_event(EXMEM_MAP_REFUSED);
+		return err;
+	}
+	if (file && !shmem_file(file) && (flags & MAP_TYPE) != MAP_PRIVATE)
+		return 0;
+	*vm_flags |= (zone & MAP_EXMEM) ? VM_EXMEM : VM_NORMAL;
+	return 0;
+}
+
+/**
+ * exmem_mpol_gfp - Apply a mempolicy's zone flag to an allocation
+ * @pol: the mempolicy in force
+ * @gfp: GFP flags of the allocation
+ *
+ * Zone bits already in @gfp (from a VMA flag, or a kernel caller's own
+ * __GFP_EXMEM/__GFP_NOEXMEM) win over the policy.
+ *
+ * Return: @gfp, with the zone rule of @pol if it has one.
+ */
+gfp_t exmem_mpol_gfp(const struct mempolicy *pol, gfp_t gfp)
+{
+	if (!pol || (gfp & (__GFP_EXMEM | __GFP_NOEXMEM)))
+		return gfp;
+	if (pol->flags & MPOL_F_ZONE_EXMEM)
+		return exmem_zone_gfp(gfp, true);
+	if (pol->flags & MPOL_F_ZONE_NOEXMEM)
+		return exmem_zone_gfp(gfp, false);
+	return gfp;
+}
+
+/**
+ * exmem_user_gfp - The zone rule for user memory at @addr of @vma
+ * @vma: the mapping
+ * @addr: an address inside @vma
+ * @gfp: GFP flags of the allocation
+ *
+ * For paths that allocate user memory without going through
+ * vma_alloc_folio() (khugepaged's collapse) or that only need the rule
+ * (NUMA balancing): the VMA flag, else the VMA's or task's policy flag.
+ * The caller holds the mmap_lock (or the VMA lock) of @vma.
+ *
+ * Return: @gfp with __GFP_EXMEM or __GFP_NOEXMEM as the rule requires.
+ */
+gfp_t exmem_user_gfp(struct vm_area_struct *vma, unsigned long addr,
+		     gfp_t gfp)
+{
+	struct mempolicy *pol;
+	pgoff_t ilx;
+
+	gfp = exmem_vma_gfp(vma, gfp);
+	if (gfp & (__GFP_EXMEM | __GFP_NOEXMEM))
+		return gfp;
+	pol = get_vma_policy(vma, addr, 0, &ilx);
+	gfp = exmem_mpol_gfp(pol, gfp);
+	mpol_cond_put(pol);
+	return gfp;
+}
