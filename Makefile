@@ -4,7 +4,7 @@
 # built from Debian's linux-source-6.12 and tested in a QEMU guest with
 # emulated CXL type-3 memory. See README.md.
 
-.PHONY: all deps kernel initramfs run shell test check clean
+.PHONY: all deps kernel kernel-vanilla initramfs run shell test check clean mm-baseline
 
 all: kernel initramfs
 
@@ -13,6 +13,10 @@ deps:
 
 kernel: deps
 	@bash scripts/timed.sh kernel bash scripts/kernel.sh
+
+# The unpatched baseline: same Debian source and config, no ZONE_EXMEM.
+kernel-vanilla: deps
+	@bash scripts/timed.sh kernel-vanilla bash scripts/kernel.sh vanilla
 
 initramfs: kernel
 	@bash scripts/timed.sh initramfs bash scripts/initramfs.sh
@@ -26,6 +30,10 @@ shell: initramfs
 
 test: initramfs
 	@bash scripts/timed.sh tests bash scripts/test.sh
+
+# Record the upstream mm selftests' results on the unpatched kernel.
+mm-baseline: kernel-vanilla initramfs
+	@bash scripts/timed.sh mm-baseline bash scripts/mm-baseline.sh
 
 check: deps
 	@bash scripts/check.sh

@@ -40,9 +40,30 @@ build_guest_tests() {
 	done
 }
 
+# The kernel's own mm selftests, unchanged, from the pristine tree: static
+# binaries against its exported uapi headers (no liburing: those cases skip).
+MM_SELFTESTS=(map_fixed_noreplace map_populate mremap_dontunmap mremap_test
+	mlock2-tests migration cow gup_longterm ksm_functional_tests ksm_tests)
+build_mm_selftests() {
+	local t src=$B/pristine/tools/testing/selftests/mm out=$B/mm-selftests
+	mkdir -p "$out"
+	if [ ! -f "$B/hdr/usr/include/linux/mman.h" ]; then
+		make -s -C "$B/pristine" O="$B/hdr" ARCH=x86_64 headers_install \
+			INSTALL_HDR_PATH="$B/hdr/usr" >/dev/null
+	fi
+	: >"$out/local_config.h"	# what the selftests' Makefile would probe
+	for t in "${MM_SELFTESTS[@]}"; do
+		[ -x "$out/$t" ] && continue
+		(cd "$src" && gcc -static -O2 -w -isystem "$B/hdr/usr/include" \
+			-I "$out" -I .. -I . -I "$B/pristine" -o "$out/$t" \
+			"$t.c" vm_util.c thp_settings.c -lrt -lpthread -lm -lnuma)
+	done
+}
+
 main() {
 	local t
 	build_guest_tests
+	build_mm_selftests
 	rm -rf "$R"
 	mkdir -p "$R"/{bin,sbin,proc,sys,dev,tmp,etc,tests,lib/exmem,usr/bin,usr/sbin}
 	install -m 0755 /bin/busybox "$R/bin/busybox"
@@ -51,11 +72,14 @@ main() {
 	# exmemctl, statically linked with libnuma, runs programs placed.
 	gcc -O2 -Wall -Wextra -static -o "$B/exmemctl" tools/exmemctl/exmemctl.c -lnuma
 	install -D -m 0755 "$B/exmemctl" "$R/usr/bin/exmemctl"
-	# exmemstat, once built, is part of the guest too.
-	[ -x tools/exmemstat/exmemstat ] && copy_with_libs "$ROOT/tools/exmemstat/exmemstat" &&
-		mv "$R$ROOT/tools/exmemstat/exmemstat" "$R/usr/bin/exmemstat"
+	# exmemstat, linked statically with json-c.
+	make -s -C tools/exmemstat exmemstat-static
+	install -D -m 0755 tools/exmemstat/exmemstat-static "$R/usr/bin/exmemstat"
 	install -m 0755 tests/guest/init.sh "$R/init"
 	install -m 0644 tests/guest/cxl-setup.sh "$R/lib/exmem/cxl-setup.sh"
+	install -m 0644 tests/guest/mm-selftests.sh "$R/lib/exmem/mm-selftests.sh"
+	mkdir -p "$R/mm-selftests"
+	for t in "${MM_SELFTESTS[@]}"; do install -m 0755 "$B/mm-selftests/$t" "$R/mm-selftests/"; done
 	install -m 0755 "$B"/guest-tests/*.test "$R/tests/"
 	(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"

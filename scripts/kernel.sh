@@ -7,6 +7,7 @@
 #   build/src       the patched tree: pristine + new files + patches/series
 #                   + mm/zswap-locality.patch
 #   build/obj       the out-of-tree kbuild directory (O=)
+#   build/obj-vanilla  "vanilla": pristine, same config minus ZONE_EXMEM
 #
 # Only files whose content changed are rewritten in build/src, so kbuild
 # rebuilds only what changed. The patched files are produced in a small
@@ -122,16 +123,16 @@ sync_src() {
 	log "$changed file(s) changed in build/src"
 }
 
-# x86_64_defconfig + kvm_guest.config + configs/exmem.config, written to
-# build/obj/.config only when it differs.
+# x86_64_defconfig + kvm_guest.config + fragment $3, made in tree $1 and
+# written to $2/.config only when it differs.
 make_config() {
-	local cfg=$B/cfg frag=configs/exmem.config line want sym
+	local src=$1 obj=$2 frag=$3 cfg=$2.cfg line want sym
 	rm -rf "$cfg"
-	mkdir -p "$cfg" "$B/obj"
-	make -s -C "$B/src" O="$cfg" ARCH=x86_64 x86_64_defconfig >/dev/null
-	"$B/src/scripts/kconfig/merge_config.sh" -m -O "$cfg" "$cfg/.config" \
-		"$B/src/kernel/configs/kvm_guest.config" "$ROOT/$frag" >/dev/null
-	make -s -C "$B/src" O="$cfg" ARCH=x86_64 olddefconfig >/dev/null
+	mkdir -p "$cfg" "$obj"
+	make -s -C "$src" O="$cfg" ARCH=x86_64 x86_64_defconfig >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$cfg" "$cfg/.config" \
+		"$src/kernel/configs/kvm_guest.config" "$frag" >/dev/null
+	make -s -C "$src" O="$cfg" ARCH=x86_64 olddefconfig >/dev/null
 	# Every option of the fragment must survive olddefconfig.
 	while read -r line; do
 		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
@@ -142,27 +143,29 @@ make_config() {
 			exit 1
 		fi
 	done <"$frag"
-	if ! cmp -s "$cfg/.config" "$B/obj/.config"; then
-		cp "$cfg/.config" "$B/obj/.config"
+	if ! cmp -s "$cfg/.config" "$obj/.config"; then
+		cp "$cfg/.config" "$obj/.config"
 		log "config updated"
 	fi
+	rm -rf "$cfg"
 }
 
+# Build bzImage from tree $1 in $2, logging to $3.
 build() {
-	local cc=gcc
+	local src=$1 obj=$2 buildlog=$3 cc=gcc
 	command -v ccache >/dev/null && cc="ccache gcc"
 	# Paths below the repository hash relative: clones elsewhere hit too.
 	export CCACHE_BASEDIR=$ROOT
-	make -s -C "$B/src" O="$B/obj" ARCH=x86_64 olddefconfig
+	make -s -C "$src" O="$obj" ARCH=x86_64 olddefconfig
 	# -s keeps the log to warnings and errors; the full log is kept.
-	if ! make -s -C "$B/src" O="$B/obj" ARCH=x86_64 CC="$cc" -j"$JOBS" \
+	if ! make -s -C "$src" O="$obj" ARCH=x86_64 CC="$cc" -j"$JOBS" \
 		KBUILD_BUILD_TIMESTAMP=exmem KBUILD_BUILD_USER=exmem \
-		KBUILD_BUILD_HOST=exmem bzImage >"$B/kernel-build.log" 2>&1; then
-		grep -E -m 40 'error|Error' "$B/kernel-build.log" || tail -n 40 "$B/kernel-build.log"
-		log "build failed; full log: build/kernel-build.log"
+		KBUILD_BUILD_HOST=exmem bzImage >"$buildlog" 2>&1; then
+		grep -E -m 40 'error|Error' "$buildlog" || tail -n 40 "$buildlog"
+		log "build failed; full log: ${buildlog#"$ROOT"/}"
 		exit 1
 	fi
-	grep -E 'warning:' "$B/kernel-build.log" | head -n 20 || true
+	grep -E 'warning:' "$buildlog" | head -n 20 || true
 }
 
 # Everything before compiling: a patched build/src and build/obj/.config.
@@ -171,22 +174,35 @@ prepare() {
 	log "Debian $PKG $(cat "$B/pristine/.debian-version"), kernel $(make -s -C "$B/pristine" kernelversion)"
 	stage_tree
 	sync_src
-	make_config
+	make_config "$B/src" "$B/obj" "$ROOT/configs/exmem.config"
 }
 
 main() {
 	local t0=$SECONDS
 	prepare
-	build
+	build "$B/src" "$B/obj" "$B/kernel-build.log"
 	printf '%s %s\n' "$(cat "$B/pristine/.debian-version")" \
 		"$(cat "$B/obj/include/config/kernel.release")" >"$B/kernel-version.txt"
 	log "built $B/obj/arch/x86/boot/bzImage ($(cat "$B/obj/include/config/kernel.release")) in $((SECONDS - t0))s"
 }
 
+# The same Debian source and configuration without the series and without
+# CONFIG_ZONE_EXMEM, in build/obj-vanilla: the baseline that the mm selftest
+# comparison and make bench boot side by side with the patched kernel.
+vanilla() {
+	local t0=$SECONDS frag=$B/vanilla.config
+	extract_pristine
+	grep -v '^CONFIG_ZONE_EXMEM=' configs/exmem.config >"$frag"
+	make_config "$B/pristine" "$B/obj-vanilla" "$frag"
+	build "$B/pristine" "$B/obj-vanilla" "$B/kernel-vanilla-build.log"
+	log "built $B/obj-vanilla/arch/x86/boot/bzImage (vanilla) in $((SECONDS - t0))s"
+}
+
 case "${1:-build}" in
 build) main ;;
+vanilla) vanilla ;;
 stage) extract_pristine; stage_tree ;;
 new-files) new_files ;;
 sync) prepare ;;
-*) echo "usage: $0 [build|stage|sync|new-files]" >&2; exit 1 ;;
+*) echo "usage: $0 [build|vanilla|stage|sync|new-files]" >&2; exit 1 ;;
 esac

@@ -4,18 +4,20 @@
 # Boot the ZONE_EXMEM guest on two emulated CXL type-3 volatile devices in two
 # CFMWS windows (topology from shared/PLATFORM.md).
 #
-#   scripts/qemu.sh MODE OUTDIR     MODE: run | test | shell
+#   scripts/qemu.sh MODE OUTDIR     MODE: run | test | shell | mm
 #
 # OUTDIR gets console.log (ttyS0), tap.log (ttyS1) and dmesg.log (ttyS2).
 # QEMU runs under TCG: KVM is used only if EXMEM_KVM=1 and /dev/kvm works.
 # The run is bounded by EXMEM_BOOT_TIMEOUT seconds (default 1500).
 # EXMEM_TESTS=a,b runs only the named guest tests (test mode).
+# EXMEM_KERNEL boots another bzImage (the vanilla baseline); EXMEM_APPEND
+# adds to the kernel command line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-run}
 OUT=${2:-build/run}
 B=build
-KERNEL=$B/obj/arch/x86/boot/bzImage
+KERNEL=${EXMEM_KERNEL:-$B/obj/arch/x86/boot/bzImage}
 INITRD=$B/initramfs.cpio.gz
 TIMEOUT=${EXMEM_BOOT_TIMEOUT:-1500}
 
@@ -44,6 +46,7 @@ cxl=(
 cmdline="console=ttyS0 panic=-1 oops=panic exmem_guest=$MODE"
 # EXMEM_TESTS=a,b: run only these guest tests (developer runs).
 [ -z "${EXMEM_TESTS:-}" ] || cmdline="$cmdline exmem_tests=$EXMEM_TESTS"
+[ -z "${EXMEM_APPEND:-}" ] || cmdline="$cmdline $EXMEM_APPEND"
 
 # shellcheck disable=SC2054
 common=(

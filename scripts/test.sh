@@ -53,6 +53,20 @@ if [ -f "$tap" ]; then
 	done < <(sed -n 's/^# exmem-guest: \(.*\) rc=\(.*\)$/\1 \2/p' "$tap")
 fi
 
+# The upstream mm selftests must give what they give on the unpatched
+# kernel (tests/mm-selftests.expected, written by make mm-baseline).
+if grep -q '^# mm-selftest: ' "$tap" 2>/dev/null; then
+	sed -n 's/^# mm-selftest: \([^ ]*\) \([a-z]*\) .*/\1 \2/p' "$tap" >"$R/mm-selftests.txt"
+	if diff -u tests/mm-selftests.expected "$R/mm-selftests.txt" >"$R/mm-selftests.diff"; then
+		echo "ok - upstream mm selftests: same results as the unpatched kernel ($(wc -l <"$R/mm-selftests.txt") runs)"
+		pass=$((pass + 1))
+	else
+		echo "not ok - upstream mm selftests differ from the unpatched kernel:"
+		cat "$R/mm-selftests.diff"
+		fail=$((fail + 1))
+	fi
+fi
+
 # The guest must have finished: the marker is its last act before poweroff.
 if [ "$qrc" != 0 ] || ! grep -q EXMEM-GUEST-DONE "$tap" 2>/dev/null; then
 	echo "test: guest did not complete (qemu rc=$qrc); last console lines:"

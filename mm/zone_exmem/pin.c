@@ -342,6 +342,13 @@ static ssize_t pinned_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  atomic_long_read(&to_exmem_dev(kobj)->pins));
 }
 
+/* The (logical) NUMA node that the device's memory is in. */
+static ssize_t node_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_exmem_dev(kobj)->group->nid);
+}
+
 /* "online" while any of its blocks is online in ZONE_EXMEM. */
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
@@ -355,6 +362,7 @@ static struct kobj_attribute online_bytes_attr = __ATTR_RO(online_bytes);
 static struct kobj_attribute free_bytes_attr = __ATTR_RO(free_bytes);
 static struct kobj_attribute pinned_attr = __ATTR_RO(pinned);
 static struct kobj_attribute state_attr = __ATTR_RO(state);
+static struct kobj_attribute node_attr = __ATTR_RO(node);
 
 static struct attribute *exmem_dev_attrs[] = {
 	&capacity_bytes_attr.attr,
@@ -362,6 +370,7 @@ static struct attribute *exmem_dev_attrs[] = {
 	&free_bytes_attr.attr,
 	&pinned_attr.attr,
 	&state_attr.attr,
+	&node_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(exmem_dev);

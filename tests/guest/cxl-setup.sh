@@ -83,6 +83,8 @@ cxl_create_ram_region() {
 		return 1
 	}
 	size=$(cat "$CXL/$md/ram/size")
+	# A region torn down earlier may leave its DPA allocated: free it.
+	echo 0 >"$CXL/$ed/dpa_size" 2>/dev/null
 	region=$(cat "$CXL/$rd/create_ram_region")
 	cxl_write "$region" "$CXL/$rd/create_ram_region" || return 1
 	r=$CXL/$region
@@ -100,7 +102,9 @@ cxl_create_ram_region() {
 	cxl_log "$region: $rd + $md ($ed), $((size >> 20)) MiB"
 }
 
-# One ram region per root decoder that can create them and has a memdev.
+# One ram region per root decoder that can create them and has a memdev;
+# decoders that already have a region keep it (so this can run again after
+# a region was torn down).
 cxl_setup_regions() {
 	n=$(ls -d $CXL/mem* 2>/dev/null | wc -l)
 	[ "$n" -gt 0 ] || { cxl_log "no CXL memdevs"; return 1; }
@@ -108,6 +112,7 @@ cxl_setup_regions() {
 	rc=0
 	for rdp in $CXL/decoder*; do
 		[ -e "$rdp/create_ram_region" ] || continue
+		ls -d "$rdp"/region* >/dev/null 2>&1 && continue
 		rd=$(basename "$rdp")
 		for md in $(cxl_root_decoder_memdevs "$rd"); do
 			cxl_create_ram_region "$rd" "$md" || rc=1

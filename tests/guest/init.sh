@@ -6,6 +6,8 @@
 #   run    bring up CXL memory and show where it went (make run)
 #   test   bring up CXL memory and run every guest test (make test)
 #   shell  bring up CXL memory and start an interactive shell (make shell)
+#   mm     bring up CXL memory and run only the upstream mm selftests
+#          (make mm-baseline, on the unpatched kernel)
 # Serial ports: ttyS0 console, ttyS1 TAP results, ttyS2 the final dmesg.
 # The guest always powers itself off.
 
@@ -19,6 +21,7 @@ mount -t tmpfs tmpfs /tmp
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 
 . /lib/exmem/cxl-setup.sh
+. /lib/exmem/mm-selftests.sh
 
 mode=run
 only=
@@ -72,11 +75,33 @@ run_tests() {
 	done
 }
 
+# make run: exmemstat before and while a program runs entirely in ExMem.
+demo_exmem() {
+	echo "=== exmemstat -d"
+	exmemstat -d
+	echo "=== exmemctl --exmem -- stress-ng --vm 1 --vm-bytes 128M (running)"
+	exmemctl --exmem -- stress-ng --vm 1 --vm-bytes 128M --vm-keep \
+		--timeout 20s --quiet &
+	sleep 10
+	echo "=== exmemstat (while it runs)"
+	exmemstat
+	exmemstat -d
+	wait
+}
+
 case "$mode" in
-run) show_exmem ;;
+run)
+	show_exmem
+	demo_exmem
+	;;
 test)
 	show_exmem
 	run_tests
+	# The upstream mm selftests, unless a test list leaves them out.
+	case "$only" in "" | *,mm_selftests,*) mm_selftests | tee /dev/ttyS1 ;; esac
+	;;
+mm)
+	mm_selftests | tee /dev/ttyS1
 	;;
 shell)
 	show_exmem

@@ -25,17 +25,18 @@ mpol_bits=$(( (1 << 12) | (1 << 11) ))
 map_values() {
 	sed -n 's/^#define[[:space:]]\+MAP_[A-Z0-9_]\+[[:space:]]\+\(0x[0-9a-fA-F]\+\).*/\1/p' "$@"
 }
-or_values() { local u=0 v; for v in "$@"; do u=$((u | v)); done; echo "$u"; }
+# OR of the values on stdin.
+or_values() { local u=0 v; while read -r v; do u=$((u | v)); done; echo "$u"; }
 
-used=$(or_values $(map_values "$K/include/uapi/asm-generic/mman-common.h" \
-	"$K/include/uapi/asm-generic/mman.h" "$K/include/uapi/linux/mman.h"))
+used=$(map_values "$K/include/uapi/asm-generic/mman-common.h" \
+	"$K/include/uapi/asm-generic/mman.h" "$K/include/uapi/linux/mman.h" | or_values)
 (( used & map_bits )) && { echo "MAP_EXMEM/MAP_NORMAL collide with asm-generic MAP_* flags"; exit 1; }
 
 uncovered=()
 for m in "$K"/arch/*/include/uapi/asm/mman.h; do
 	a=${m#"$K"/arch/}; a=${a%%/*}
 	if grep -q 'asm-generic/mman\(-common\)\?\.h' "$m"; then
-		(( $(or_values $(map_values "$m")) & map_bits )) &&
+		(( $(map_values "$m" | or_values) & map_bits )) &&
 			{ echo "$a: its own MAP_* flags use bits 21-22"; exit 1; }
 	else
 		uncovered+=("$a")

@@ -563,3 +563,12 @@ int exmem_set_state_list(const char *blocks, const char *to)
 			err = -EIO;
 	return err;
 }
+
+unsigned long exmem_block_pages(void)
+{
+	char buf[64];
+
+	if (exmem_read_file(MEMORY_SYSFS "/block_size_bytes", buf, sizeof(buf)))
+		return 0;
+	return strtoull(buf, NULL, 16) / 4096;
+}

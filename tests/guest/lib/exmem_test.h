@@ -140,6 +140,8 @@ int exmem_dax_of_phys(unsigned long long phys, char *name, size_t len,
 /* Offline a dax device's blocks and unbind it from kmem. 0 or -errno. */
 int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr);
 
+/* Pages per memory block (block_size_bytes / 4 KiB), 0 on error. */
+unsigned long exmem_block_pages(void);
 /* Swap on /dev/zram0 (256 MiB), once per boot. 0 or -errno. */
 int exmem_swap_on(void);
 /*

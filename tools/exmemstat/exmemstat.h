@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * exmemstat: one sample of what the kernel reports about ZONE_EXMEM, read
+ * from /proc and /sys (below a root directory, for fixtures), and the ways
+ * of printing it.
+ */
+#ifndef EXMEMSTAT_H
+#define EXMEMSTAT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define EXM_MAX_NODES	64
+#define EXM_MAX_DEVS	64
+#define EXM_NAME_LEN	64
+
+/* Exit codes (exmemstat(8)). */
+enum { EXM_EXIT_OK, EXM_EXIT_USAGE, EXM_EXIT_NO_EXMEM, EXM_EXIT_DATA };
+
+/* The ExMem zone of one (logical) NUMA node, from /proc/zoneinfo. */
+struct exm_node {
+	int nid;
+	unsigned long long present_pages;
+	unsigned long long managed_pages;
+	unsigned long long free_pages;
+	unsigned long long zspages;	/* zsmalloc (zswap) pages in the zone */
+	unsigned long long pinned;	/* pin references, summed over devices */
+	int tier;			/* memory tier id, -1 if unknown */
+};
+
+/* One CXL device, from /sys/kernel/mm/exmem/devices/<name>/. */
+struct exm_dev {
+	char name[256];
+	int node;			/* -1 if not reported */
+	unsigned long long capacity_bytes;
+	unsigned long long online_bytes;
+	unsigned long long free_bytes;
+	unsigned long long pinned;
+	char state[16];			/* online, offline */
+	char health[16];		/* ok, degraded, failing, offline; "" */
+	char last_event[EXM_NAME_LEN];	/* "" when not reported */
+	unsigned long long errors;	/* error counter, if reported */
+	char link[48];			/* "32GT/s x8", "" */
+};
+
+/* The /proc/vmstat events exmemstat follows, in output order. */
+enum exm_event {
+	EXM_PGALLOC,			/* pgalloc_exmem */
+	EXM_FALLBACK,			/* exmem_alloc_fallback */
+	EXM_PIN_INPLACE,
+	EXM_PIN_MIGRATED,
+	EXM_OFFLINE_PINNED,
+	EXM_OFFLINE_EXMEM,
+	EXM_OFFLINE_OTHER,
+	EXM_MAP_REFUSED,
+	EXM_ZSWPOUT,
+	EXM_ZSWPOUT_REFUSED,
+	EXM_NR_EVENTS
+};
+
+extern const char *const exm_event_names[EXM_NR_EVENTS];
+
+struct exm_sample {
+	double time;			/* CLOCK_MONOTONIC seconds */
+	unsigned long long total_bytes;	/* ExMemTotal */
+	unsigned long long free_bytes;	/* ExMemFree */
+	int nr_nodes;
+	struct exm_node nodes[EXM_MAX_NODES];
+	int nr_devs;
+	struct exm_dev devs[EXM_MAX_DEVS];
+	unsigned long long events[EXM_NR_EVENTS];
+	bool has_event[EXM_NR_EVENTS];
+};
+
+/* Where the files are: "" for the running system, or a fixture tree. */
+struct exm_source {
+	const char *root;
+	char error[256];		/* why exm_read() failed */
+};
+
+/*
+ * Read one sample. Returns EXM_EXIT_OK, EXM_EXIT_NO_EXMEM (the kernel has
+ * no ZONE_EXMEM: no ExMemTotal in meminfo) or EXM_EXIT_DATA (a file is
+ * missing, truncated or garbage; src->error says which).
+ */
+int exm_read(struct exm_source *src, struct exm_sample *s);
+
+/* Per-second rate of event @e between two samples (0 if none). */
+double exm_rate(const struct exm_sample *prev, const struct exm_sample *cur,
+		enum exm_event e);
+
+/* Output. @prev is NULL for one-shot output (no rates). */
+void exm_print_summary(FILE *f, const struct exm_sample *s);
+void exm_print_devices(FILE *f, const struct exm_sample *s);
+void exm_print_interval_header(FILE *f);
+void exm_print_interval_line(FILE *f, const struct exm_sample *prev,
+			     const struct exm_sample *cur);
+void exm_print_watch(FILE *f, const struct exm_sample *prev,
+		     const struct exm_sample *cur);
+int exm_print_json(FILE *f, const struct exm_sample *prev,
+		   const struct exm_sample *cur);
+void exm_print_prometheus(FILE *f, const struct exm_sample *s);
+
+#endif /* EXMEMSTAT_H */

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exmemstat output: the summary table, the device table, rolling interval
+ * lines, the full-screen watch view, JSON (json-c) and Prometheus text.
+ * Field names follow the kernel files they come from.
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exmemstat.h"
+
+#define PAGE_BYTES	4096ULL
+#define MIB		(1024.0 * 1024.0)
+
+static double mib(unsigned long long bytes)
+{
+	return bytes / MIB;
+}
+
+static unsigned long long node_used(const struct exm_node *n)
+{
+	return n->managed_pages > n->free_pages ?
+	       (n->managed_pages - n->free_pages) * PAGE_BYTES : 0;
+}
+
+static unsigned long long dev_used(const struct exm_dev *d)
+{
+	return d->online_bytes > d->free_bytes ?
+	       d->online_bytes - d->free_bytes : 0;
+}
+
+static const char *or_dash(const char *s)
+{
+	return s && s[0] ? s : "-";
+}
+
+void exm_print_summary(FILE *f, const struct exm_sample *s)
+{
+	int i;
+
+	fprintf(f, "ExMem: %.1f MiB total, %.1f MiB free, %.1f MiB used\n",
+		mib(s->total_bytes), mib(s->free_bytes),
+		mib(s->total_bytes - (s->free_bytes < s->total_bytes ?
+				      s->free_bytes : s->total_bytes)));
+	if (!s->nr_nodes)
+		fprintf(f, "no ExMem memory online\n");
+	else
+		fprintf(f, "%-6s %12s %12s %12s %10s %12s %5s\n", "node",
+			"total_MiB", "free_MiB", "used_MiB", "pinned", "zswap_MiB",
+			"tier");
+	for (i = 0; i < s->nr_nodes; i++) {
+		const struct exm_node *n = &s->nodes[i];
+		char tier[16] = "-";
+
+		if (n->tier >= 0)
+			snprintf(tier, sizeof(tier), "%d", n->tier);
+		fprintf(f, "%-6d %12.1f %12.1f %12.1f %10llu %12.1f %5s\n",
+			n->nid, mib(n->managed_pages * PAGE_BYTES),
+			mib(n->free_pages * PAGE_BYTES), mib(node_used(n)),
+			n->pinned, mib(n->zspages * PAGE_BYTES), tier);
+	}
+	fprintf(f, "%-28s %14s\n", "event", "total");
+	for (i = 0; i < EXM_NR_EVENTS; i++)
+		if (s->has_event[i])
+			fprintf(f, "%-28s %14llu\n", exm_event_names[i],
+				s->events[i]);
+}
+
+void exm_print_devices(FILE *f, const struct exm_sample *s)
+{
+	int i;
+
+	if (!s->nr_devs) {
+		fprintf(f, "no ExMem devices\n");
+		return;
+	}
+	fprintf(f, "%-12s %4s %10s %10s %10s %10s %8s %-8s %-9s %-16s %6s %-12s\n",
+		"device", "node", "cap_MiB", "online_MiB", "free_MiB",
+		"used_MiB", "pinned", "state", "health", "last_event", "errors",
+		"link");
+	for (i = 0; i < s->nr_devs; i++) {
+		const struct exm_dev *d = &s->devs[i];
+
+		fprintf(f, "%-12s %4d %10.1f %10.1f %10.1f %10.1f %8llu %-8s %-9s %-16s %6llu %-12s\n",
+			d->name, d->node, mib(d->capacity_bytes),
+			mib(d->online_bytes), mib(d->free_bytes),
+			mib(dev_used(d)), d->pinned, d->state, or_dash(d->health),
+			or_dash(d->last_event), d->errors, or_dash(d->link));
+	}
+}
+
+/* The rates of the interval view, in column order. */
+static const struct {
+	const char *title;
+	enum exm_event event;
+} rate_cols[] = {
+	{ "alloc/s", EXM_PGALLOC },
+	{ "fallbk/s", EXM_FALLBACK },
+	{ "pin_in/s", EXM_PIN_INPLACE },
+	{ "pin_mig/s", EXM_PIN_MIGRATED },
+	{ "offl_ex/s", EXM_OFFLINE_EXMEM },
+	{ "offl_dr/s", EXM_OFFLINE_OTHER },
+	{ "zsw_ref/s", EXM_ZSWPOUT_REFUSED },
+};
+
+#define NR_RATE_COLS (sizeof(rate_cols) / sizeof(rate_cols[0]))
+
+void exm_print_interval_header(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "%10s %10s %10s", "total_MiB", "free_MiB", "pinned");
+	for (i = 0; i < NR_RATE_COLS; i++)
+		fprintf(f, " %10s", rate_cols[i].title);
+	fputc('\n', f);
+}
+
+static unsigned long long total_pinned(const struct exm_sample *s)
+{
+	unsigned long long p = 0;
+	int i;
+
+	for (i = 0; i < s->nr_devs; i++)
+		p += s->devs[i].pinned;
+	return p;
+}
+
+void exm_print_interval_line(FILE *f, const struct exm_sample *prev,
+			     const struct exm_sample *cur)
+{
+	size_t i;
+
+	fprintf(f, "%10.1f %10.1f %10llu", mib(cur->total_bytes),
+		mib(cur->free_bytes), total_pinned(cur));
+	for (i = 0; i < NR_RATE_COLS; i++)
+		fprintf(f, " %10.1f",
+			prev ? exm_rate(prev, cur, rate_cols[i].event) : 0.0);
+	fputc('\n', f);
+}
+
+#define BAR_WIDTH 40
+
+void exm_print_watch(FILE *f, const struct exm_sample *prev,
+		     const struct exm_sample *cur)
+{
+	char bar[BAR_WIDTH + 1];
+	int i, used;
+
+	fputs("\033[H\033[2J", f);	/* home, clear screen */
+	exm_print_summary(f, cur);
+	fputc('\n', f);
+	for (i = 0; i < cur->nr_devs; i++) {
+		const struct exm_dev *d = &cur->devs[i];
+
+		used = d->online_bytes ?
+		       (int)(dev_used(d) * BAR_WIDTH / d->online_bytes) : 0;
+		memset(bar, '#', used);
+		memset(bar + used, '.', BAR_WIDTH - used);
+		bar[BAR_WIDTH] = 0;
+		fprintf(f, "%-12s [%s] %5.1f%% of %.0f MiB  %s %s\n", d->name,
+			bar, d->online_bytes ? 100.0 * dev_used(d) /
+			d->online_bytes : 0.0, mib(d->online_bytes), d->state,
+			or_dash(d->health));
+	}
+	fputc('\n', f);
+	exm_print_interval_header(f);
+	exm_print_interval_line(f, prev, cur);
+	fflush(f);
+}
+
+static void add_u64(json_object *o, const char *key, unsigned long long v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static void add_str(json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, v && v[0] ? json_object_new_string(v) :
+						    NULL);
+}
+
+static json_object *json_nodes(const struct exm_sample *s)
+{
+	json_object *arr = json_object_new_array();
+	int i;
+
+	for (i = 0; i < s->nr_nodes; i++) {
+		const struct exm_node *n = &s->nodes[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "node", json_object_new_int(n->nid));
+		add_u64(o, "total_bytes", n->managed_pages * PAGE_BYTES);
+		add_u64(o, "free_bytes", n->free_pages * PAGE_BYTES);
+		add_u64(o, "used_bytes", node_used(n));
+		add_u64(o, "present_bytes", n->present_pages * PAGE_BYTES);
+		add_u64(o, "pinned", n->pinned);
+		add_u64(o, "zswap_bytes", n->zspages * PAGE_BYTES);
+		json_object_object_add(o, "tier", n->tier >= 0 ?
+				       json_object_new_int(n->tier) : NULL);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static json_object *json_devices(const struct exm_sample *s)
+{
+	json_object *arr = json_object_new_array();
+	int i;
+
+	for (i = 0; i < s->nr_devs; i++) {
+		const struct exm_dev *d = &s->devs[i];
+		json_object *o = json_object_new_object();
+
+		add_str(o, "device", d->name);
+		json_object_object_add(o, "node", d->node >= 0 ?
+				       json_object_new_int(d->node) : NULL);
+		add_u64(o, "capacity_bytes", d->capacity_bytes);
+		add_u64(o, "online_bytes", d->online_bytes);
+		add_u64(o, "free_bytes", d->free_bytes);
+		add_u64(o, "used_bytes", dev_used(d));
+		add_u64(o, "pinned", d->pinned);
+		add_str(o, "state", d->state);
+		add_str(o, "health", d->health);
+		add_str(o, "last_event", d->last_event);
+		add_u64(o, "errors", d->errors);
+		add_str(o, "link", d->link);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+int exm_print_json(FILE *f, const struct exm_sample *prev,
+		   const struct exm_sample *cur)
+{
+	json_object *root = json_object_new_object();
+	json_object *ev = json_object_new_object();
+	json_object *tot = json_object_new_object();
+	int i;
+
+	json_object_object_add(root, "version", json_object_new_int(1));
+	json_object_object_add(root, "time", json_object_new_double(cur->time));
+	add_u64(tot, "total_bytes", cur->total_bytes);
+	add_u64(tot, "free_bytes", cur->free_bytes);
+	add_u64(tot, "used_bytes", cur->total_bytes > cur->free_bytes ?
+		cur->total_bytes - cur->free_bytes : 0);
+	add_u64(tot, "pinned", total_pinned(cur));
+	json_object_object_add(root, "exmem", tot);
+	json_object_object_add(root, "nodes", json_nodes(cur));
+	json_object_object_add(root, "devices", json_devices(cur));
+	for (i = 0; i < EXM_NR_EVENTS; i++)
+		if (cur->has_event[i])
+			add_u64(ev, exm_event_names[i], cur->events[i]);
+	json_object_object_add(root, "events", ev);
+	if (prev) {
+		json_object *rates = json_object_new_object();
+
+		for (i = 0; i < EXM_NR_EVENTS; i++)
+			if (cur->has_event[i])
+				json_object_object_add(rates, exm_event_names[i],
+					json_object_new_double(exm_rate(prev, cur, i)));
+		json_object_object_add(root, "rates_per_second", rates);
+	}
+	fprintf(f, "%s\n", json_object_to_json_string_ext(root,
+					JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+	return 0;
+}
+
+/* Label values: escape backslash, quote and newline. */
+static void prom_label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*v, f);
+	}
+}
+
+static void prom_head(FILE *f, const char *name, const char *type,
+		      const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_node_metric(FILE *f, const struct exm_sample *s,
+			     const char *name, const char *help, int field)
+{
+	int i;
+
+	prom_head(f, name, "gauge", help);
+	for (i = 0; i < s->nr_nodes; i++) {
+		const struct exm_node *n = &s->nodes[i];
+		unsigned long long v[] = { n->managed_pages * PAGE_BYTES,
+			n->free_pages * PAGE_BYTES, n->pinned,
+			n->zspages * PAGE_BYTES };
+
+		fprintf(f, "%s{node=\"%d\"} %llu\n", name, n->nid, v[field]);
+	}
+}
+
+static void prom_dev_metric(FILE *f, const struct exm_sample *s,
+			    const char *name, const char *help, int field)
+{
+	int i;
+
+	prom_head(f, name, "gauge", help);
+	for (i = 0; i < s->nr_devs; i++) {
+		const struct exm_dev *d = &s->devs[i];
+		unsigned long long v[] = { d->capacity_bytes, d->online_bytes,
+			d->free_bytes, d->pinned, d->errors };
+
+		fprintf(f, "%s{device=\"", name);
+		prom_label(f, d->name);
+		fprintf(f, "\",node=\"%d\"} %llu\n", d->node, v[field]);
+	}
+}
+
+void exm_print_prometheus(FILE *f, const struct exm_sample *s)
+{
+	int i;
+
+	prom_head(f, "exmem_total_bytes", "gauge", "ZONE_EXMEM memory (ExMemTotal).");
+	fprintf(f, "exmem_total_bytes %llu\n", s->total_bytes);
+	prom_head(f, "exmem_free_bytes", "gauge", "Free ZONE_EXMEM memory (ExMemFree).");
+	fprintf(f, "exmem_free_bytes %llu\n", s->free_bytes);
+	prom_node_metric(f, s, "exmem_node_total_bytes", "ExMem memory of a node.", 0);
+	prom_node_metric(f, s, "exmem_node_free_bytes", "Free ExMem memory of a node.", 1);
+	prom_node_metric(f, s, "exmem_node_pinned", "Long-term pin references kept in a node's ExMem.", 2);
+	prom_node_metric(f, s, "exmem_node_zswap_bytes", "zswap (zsmalloc) pages in a node's ExMem.", 3);
+	prom_dev_metric(f, s, "exmem_device_capacity_bytes", "Capacity of a CXL device.", 0);
+	prom_dev_metric(f, s, "exmem_device_online_bytes", "Online ExMem memory of a device.", 1);
+	prom_dev_metric(f, s, "exmem_device_free_bytes", "Free ExMem memory of a device.", 2);
+	prom_dev_metric(f, s, "exmem_device_pinned", "Pin references on a device.", 3);
+	prom_dev_metric(f, s, "exmem_device_errors", "Errors counted for a device.", 4);
+	prom_head(f, "exmem_device_up", "gauge", "1 while a device has ExMem memory online.");
+	for (i = 0; i < s->nr_devs; i++) {
+		fputs("exmem_device_up{device=\"", f);
+		prom_label(f, s->devs[i].name);
+		fprintf(f, "\",state=\"");
+		prom_label(f, s->devs[i].state);
+		fprintf(f, "\"} %d\n", !strcmp(s->devs[i].state, "online"));
+	}
+	prom_head(f, "exmem_events_total", "counter", "ExMem events from /proc/vmstat.");
+	for (i = 0; i < EXM_NR_EVENTS; i++)
+		if (s->has_event[i])
+			fprintf(f, "exmem_events_total{event=\"%s\"} %llu\n",
+				exm_event_names[i], s->events[i]);
+}
