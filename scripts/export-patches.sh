@@ -25,8 +25,11 @@ init() {
 	rm -rf "$W"
 	mkdir -p "$W"
 	git -C "$W" init -q
-	series | while read -r p; do
-		sed -n 's#^\(---\|+++\) [ab]/\([^[:space:]]*\).*#\2#p' "patches/$p"
+	{
+		series | sed 's#^#patches/#'
+		if [ -s "$ZSWAP_PATCH" ]; then echo "$ZSWAP_PATCH"; fi
+	} | while read -r p; do
+		sed -n 's#^\(---\|+++\) [ab]/\([^[:space:]]*\).*#\2#p' "$p"
 	done | sort -u | while read -r f; do
 		[ -f "$P/$f" ] || continue
 		mkdir -p "$W/$(dirname "$f")"
@@ -36,6 +39,7 @@ init() {
 	git -C "$W" commit -qm pristine
 	git -C "$W" tag pristine
 	series | while read -r p; do git -C "$W" am -q "$ROOT/patches/$p"; done
+	if [ -s "$ZSWAP_PATCH" ]; then git -C "$W" am -q "$ROOT/$ZSWAP_PATCH"; fi
 	git -C "$W" log --oneline pristine..
 }
 
@@ -54,12 +58,24 @@ add_files() {
 	git -C "$W" rebase -q --onto pristine "$base" master
 }
 
+# The zswap locality change is the last commit ("mm/zswap: ..."); it is
+# kept as mm/zswap-locality.patch, applied after patches/series.
+ZSWAP_PATCH=mm/zswap-locality.patch
+
 export_series() {
+	local z
 	rm -f patches/*.patch
 	git -C "$W" format-patch -q --no-signature --zero-commit --no-stat \
 		-o "$ROOT/patches" pristine..HEAD
+	: >"$ZSWAP_PATCH"
+	for z in patches/*-mm-zswap-*.patch; do
+		[ -e "$z" ] || continue
+		mv "$z" "$ZSWAP_PATCH"
+	done
 	(cd patches && ls -1 ./*.patch | sed 's#^\./##') >patches/series
 	cat patches/series
+	[ -s "$ZSWAP_PATCH" ] && echo "$ZSWAP_PATCH"
+	return 0
 }
 
 case "${1:-}" in

@@ -97,6 +97,32 @@ TEST(figures_follow_a_map_exmem_allocation)
 	munmap(p, LEN);
 }
 
+TEST(device_figures_follow_an_offline_block)
+{
+	static char before[65536], after[65536], metric[512];
+	char dax[256], block[64], path[512], node[16];
+	unsigned long first, nr;
+	long long on0, on1;
+
+	if (exmem_dax_not_on_node(-1, dax, sizeof(dax), &first, &nr))
+		SKIP(return, "no ExMem device");
+	snprintf(path, sizeof(path), "/sys/kernel/mm/exmem/devices/%s/node", dax);
+	ASSERT_EQ(0, exmem_read_file(path, node, sizeof(node)));
+	snprintf(metric, sizeof(metric),
+		 "exmem_device_online_bytes{device=\"%s\",node=\"%s\"}", dax,
+		 node);
+	exmemstat(_metadata, before, sizeof(before));
+	/* The device's last block goes offline, then comes back. */
+	snprintf(block, sizeof(block), "memory%lu", first + nr - 1);
+	ASSERT_EQ(0, exmem_block_set_state(block, "offline"));
+	exmemstat(_metadata, after, sizeof(after));
+	ASSERT_EQ(0, exmem_block_set_state(block, "online_exmem"));
+	on0 = prom(before, metric);
+	on1 = prom(after, metric);
+	TH_LOG("%s online: %lld -> %lld MiB", dax, on0 >> 20, on1 >> 20);
+	EXPECT_EQ((long long)exmem_block_pages() * 4096, on0 - on1);
+}
+
 TEST(no_exmem_arguments_are_usage_errors)
 {
 	EXPECT_EQ(1 << 8, system("exmemstat --bogus >/dev/null 2>&1"));

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Specification: zswap keeps every compressed page on its own tier
+ * (zswap.exmem_locality=tier): the compressed data of ExMem pages lands in
+ * ZONE_EXMEM, that of DRAM pages outside it; with ExMem full the stores are
+ * refused and the pages go to the swap device, nothing lost. With =off the
+ * inversion (ExMem data in DRAM) happens, which shows the test can fail.
+ *
+ * Placement is read from the zones' own nr_zspages in /proc/zoneinfo (every
+ * zsmalloc page is counted in the zone it sits in), not from counters of
+ * the code under test. The pages are a memory cgroup's, pushed out with
+ * memory.reclaim, and read back and pattern-checked after.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "exmem_test.h"
+
+#ifndef MAP_EXMEM
+#define MAP_EXMEM	0x200000
+#define MAP_NORMAL	0x400000
+#endif
+#define MPOL_LOCAL		4
+#define MPOL_F_ZONE_EXMEM	(1 << 12)
+#define MPOL_F_ZONE_NOEXMEM	(1 << 11)
+
+#define PAGE		4096UL
+#define LEN		(16UL << 20)
+#define CG		"/sys/fs/cgroup"
+#define CG_TEST		CG "/exmem-zswap"
+#define ZSWAP		"/sys/module/zswap/parameters"
+#define LOCALITY	ZSWAP "/exmem_locality"
+
+/* nr_zspages summed over ExMem zones (@exmem) or over all other zones. */
+static long zspages(bool exmem)
+{
+	char line[256], zone[32] = "";
+	long sum = 0, v;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %*d, zone %31s", zone) == 1)
+			continue;
+		if (sscanf(line, " nr_zspages %ld", &v) == 1 &&
+		    !strcmp(zone, "ExMem") == exmem)
+			sum += v;
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+/* The min watermark of the ExMem zones, in pages. */
+static unsigned long min_wmark(void)
+{
+	char line[256], zone[32] = "";
+	unsigned long sum = 0, v;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %*d, zone %31s", zone) == 1)
+			continue;
+		if (!strcmp(zone, "ExMem") && sscanf(line, " min %lu", &v) == 1)
+			sum += v;
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+/* Compressible, and different on every page (no same-filled pages). */
+static void fill(char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += 64) {
+		memset(p + i, 0, 64);
+		snprintf(p + i, 64, "exmem zswap page %zu", i / PAGE);
+	}
+}
+
+static size_t bad_bytes(const char *p, size_t len)
+{
+	char want[64];
+	size_t i, bad = 0;
+
+	for (i = 0; i < len; i += 64) {
+		memset(want, 0, 64);
+		snprintf(want, 64, "exmem zswap page %zu", i / PAGE);
+		if (memcmp(p + i, want, 64))
+			bad += 64;
+	}
+	return bad;
+}
+
+struct child {
+	pid_t pid;
+	int go[2], done[2];
+};
+
+/*
+ * A child in the test cgroup with all its anonymous memory in ExMem (or
+ * none of it): it fills LEN bytes, waits while the parent reclaims, then
+ * reads them back and reports the bytes that differ.
+ */
+static int start_child(struct child *c, bool exmem)
+{
+	char pid_s[16];
+
+	if (pipe(c->go) || pipe(c->done))
+		return -1;
+	c->pid = fork();
+	if (c->pid)
+		return c->pid < 0 ? -1 : 0;
+	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+	if (exmem_write_file(CG_TEST "/cgroup.procs", pid_s) ||
+	    syscall(SYS_set_mempolicy, MPOL_LOCAL | (exmem ? MPOL_F_ZONE_EXMEM :
+				MPOL_F_ZONE_NOEXMEM), NULL, 0))
+		_exit(2);
+	char *p = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		       MAP_ANONYMOUS | (exmem ? MAP_EXMEM : MAP_NORMAL), -1, 0);
+	size_t bad;
+	char x;
+
+	if (p == MAP_FAILED)
+		_exit(3);
+	madvise(p, LEN, MADV_NOHUGEPAGE);
+	fill(p, LEN);
+	if (write(c->done[1], "r", 1) != 1 || read(c->go[0], &x, 1) != 1)
+		_exit(4);
+	bad = bad_bytes(p, LEN);
+	_exit(write(c->done[1], &bad, sizeof(bad)) == sizeof(bad) ? 0 : 5);
+}
+
+/* Wait for the child's fill, reclaim its cgroup, then let it check. */
+static size_t reclaim_child(struct __test_metadata *_metadata, struct child *c,
+			    long *d_exmem, long *d_other)
+{
+	long e0, o0;
+	size_t bad = ~0UL;
+	int status;
+	char x;
+
+	ASSERT_EQ(1, read(c->done[0], &x, 1));
+	e0 = zspages(true);
+	o0 = zspages(false);
+	exmem_write_file(CG_TEST "/memory.reclaim", "24M");	/* EAGAIN: ok */
+	*d_exmem = zspages(true) - e0;
+	*d_other = zspages(false) - o0;
+	ASSERT_EQ(1, write(c->go[1], "g", 1));
+	ASSERT_EQ(sizeof(bad), read(c->done[0], &bad, sizeof(bad)));
+	waitpid(c->pid, &status, 0);
+	return bad;
+}
+
+FIXTURE(zswap) {
+	char locality[16], enabled[8];
+};
+
+FIXTURE_SETUP(zswap)
+{
+	char buf[256];
+
+	if (!exmem_zone_present("ExMem"))
+		SKIP(return, "no ExMem memory online");
+	if (exmem_read_file(LOCALITY, self->locality, sizeof(self->locality)))
+		SKIP(return, "no zswap.exmem_locality");
+	ASSERT_EQ(0, exmem_read_file(ZSWAP "/enabled", self->enabled,
+				     sizeof(self->enabled)));
+	if (exmem_swap_on())
+		SKIP(return, "no zram swap device");
+	ASSERT_EQ(0, exmem_write_file(ZSWAP "/enabled", "Y"));
+	if (exmem_read_file(CG "/cgroup.controllers", buf, sizeof(buf))) {
+		mkdir(CG, 0755);
+		ASSERT_EQ(0, mount("cgroup2", CG, "cgroup2", 0, NULL));
+	}
+	exmem_write_file(CG "/cgroup.subtree_control", "+memory");
+	ASSERT_TRUE(mkdir(CG_TEST, 0755) == 0 || errno == EEXIST);
+}
+
+FIXTURE_TEARDOWN(zswap)
+{
+	exmem_write_file(LOCALITY, self->locality);
+	exmem_write_file(ZSWAP "/enabled", self->enabled);
+	rmdir(CG_TEST);
+}
+
+TEST_F(zswap, default_is_tier_and_bad_values_are_einval)
+{
+	ASSERT_STREQ("tier", self->locality);
+	EXPECT_EQ(-EINVAL, exmem_write_file(LOCALITY, "bogus"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(LOCALITY, "\n"));
+	EXPECT_EQ(0, exmem_write_file(LOCALITY, "node"));
+	EXPECT_EQ(0, exmem_write_file(LOCALITY, "off"));
+	EXPECT_EQ(0, exmem_write_file(LOCALITY, "tier"));
+}
+
+TEST_F_TIMEOUT(zswap, tier_keeps_exmem_data_in_exmem, 300)
+{
+	struct child c;
+	long de, dother;
+
+	ASSERT_EQ(0, exmem_write_file(LOCALITY, "tier"));
+	ASSERT_EQ(0, start_child(&c, true));
+	EXPECT_EQ(0, reclaim_child(_metadata, &c, &de, &dother));
+	TH_LOG("ExMem pages: +%ld zspages in ExMem, +%ld elsewhere", de, dother);
+	EXPECT_LT(0, de);
+	EXPECT_EQ(0, dother);
+}
+
+TEST_F_TIMEOUT(zswap, tier_keeps_dram_data_out_of_exmem, 300)
+{
+	struct child c;
+	long de, dother;
+
+	ASSERT_EQ(0, exmem_write_file(LOCALITY, "tier"));
+	ASSERT_EQ(0, start_child(&c, false));
+	EXPECT_EQ(0, reclaim_child(_metadata, &c, &de, &dother));
+	TH_LOG("DRAM pages: +%ld zspages in ExMem, +%ld elsewhere", de, dother);
+	EXPECT_EQ(0, de);
+	EXPECT_LT(0, dother);
+}
+
+TEST_F_TIMEOUT(zswap, off_shows_the_inversion, 300)
+{
+	struct child c;
+	long de, dother;
+
+	ASSERT_EQ(0, exmem_write_file(LOCALITY, "off"));
+	ASSERT_EQ(0, start_child(&c, true));
+	EXPECT_EQ(0, reclaim_child(_metadata, &c, &de, &dother));
+	TH_LOG("off, ExMem pages: +%ld zspages in ExMem, +%ld elsewhere", de,
+	       dother);
+	EXPECT_LT(0, dother);	/* ExMem data promoted into DRAM */
+}
+
+TEST_F_TIMEOUT(zswap, exmem_full_refuses_or_stays_in_exmem_and_loses_nothing, 600)
+{
+	long refused = exmem_vmstat("exmem_zswpout_refused");
+	unsigned long free_pages;
+	struct child c;
+	long de, dother, stored0, stored1;
+	char buf[32];
+	char *filler;
+	size_t len;
+
+	ASSERT_EQ(0, exmem_write_file(LOCALITY, "tier"));
+	ASSERT_EQ(0, start_child(&c, true));
+	/*
+	 * The child's data is in; now fill (and lock) ExMem down to its min
+	 * watermark, below which zswap's __GFP_NORETRY allocations fail.
+	 */
+	free_pages = exmem_zone_free("ExMem");
+	len = (free_pages > min_wmark() ? free_pages - min_wmark() : 0) * PAGE;
+	filler = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		      MAP_ANONYMOUS | MAP_EXMEM | MAP_POPULATE | MAP_LOCKED,
+		      -1, 0);
+	ASSERT_NE(MAP_FAILED, filler);
+	ASSERT_EQ(0, exmem_read_file("/sys/kernel/debug/zswap/stored_pages",
+				     buf, sizeof(buf)));
+	stored0 = atol(buf);
+	EXPECT_EQ(0, reclaim_child(_metadata, &c, &de, &dother));
+	ASSERT_EQ(0, exmem_read_file("/sys/kernel/debug/zswap/stored_pages",
+				     buf, sizeof(buf)));
+	stored1 = atol(buf);
+	munmap(filler, len);
+	TH_LOG("ExMem full: +%ld zspages in ExMem, +%ld elsewhere (zram's), %ld stores refused, zswap stored %ld -> %ld",
+	       de, dother, exmem_vmstat("exmem_zswpout_refused") - refused,
+	       stored0, stored1);
+	/*
+	 * Stores are refused (the pages then go to zram, whose own zsmalloc
+	 * pages are in DRAM), or they still found room in ExMem: never is
+	 * ExMem data stored in DRAM by zswap. Nothing was lost either way
+	 * (reclaim_child() checked every byte).
+	 */
+	EXPECT_TRUE(exmem_vmstat("exmem_zswpout_refused") > refused ||
+		    dother == 0);
+}
+
+TEST_HARNESS_MAIN
