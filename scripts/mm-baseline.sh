@@ -14,7 +14,7 @@ K=build/obj-vanilla/arch/x86/boot/bzImage
 EXMEM_KERNEL=$K EXMEM_APPEND="memhp_default_state=online_movable" \
 	bash scripts/qemu.sh mm "$OUT"
 sed -i 's/\r$//' "$OUT"/*.log
-sed -n 's/^# mm-selftest: \([^ ]*\) \([a-z]*\) .*/\1 \2/p' "$OUT/tap.log" >tests/mm-selftests.expected
+sed -n 's/^# mm-selftest: \([^ ]*\) \([a-z]*\) \([^ ]*\) .*/\1 \2 \3/p' "$OUT/tap.log" >tests/mm-selftests.expected
 [ -s tests/mm-selftests.expected ] || { echo "mm-baseline: no results" >&2; exit 1; }
 echo "mm-baseline: $(wc -l <tests/mm-selftests.expected) results on $(sed -n 's/.*kernel \(6[^ ]*\).*/\1/p' "$OUT/console.log" | head -1):"
 cat tests/mm-selftests.expected

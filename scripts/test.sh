@@ -56,7 +56,7 @@ fi
 # The upstream mm selftests must give what they give on the unpatched
 # kernel (tests/mm-selftests.expected, written by make mm-baseline).
 if grep -q '^# mm-selftest: ' "$tap" 2>/dev/null; then
-	sed -n 's/^# mm-selftest: \([^ ]*\) \([a-z]*\) .*/\1 \2/p' "$tap" >"$R/mm-selftests.txt"
+	sed -n 's/^# mm-selftest: \([^ ]*\) \([a-z]*\) \([^ ]*\) .*/\1 \2 \3/p' "$tap" >"$R/mm-selftests.txt"
 	if diff -u tests/mm-selftests.expected "$R/mm-selftests.txt" >"$R/mm-selftests.diff"; then
 		echo "ok - upstream mm selftests: same results as the unpatched kernel ($(wc -l <"$R/mm-selftests.txt") runs)"
 		pass=$((pass + 1))

@@ -3,12 +3,12 @@
 #
 # Guest side: run the kernel's own mm selftests (tools/testing/selftests/mm,
 # built unchanged from the pristine tree) and print one line per test:
-#   # mm-selftest: NAME pass|fail|skip rc=N
+#   # mm-selftest: NAME pass|fail|skip TOTALS rc=N
 # The host compares these lines with tests/mm-selftests.expected, the
 # results of the same binaries on the unpatched kernel (make mm-baseline).
 
 MM=/mm-selftests
-MM_TIMEOUT=600
+MM_TIMEOUT=240
 
 mm_run() {
 	name=$1
@@ -22,7 +22,9 @@ mm_run() {
 	4) r=skip ;;
 	*) r=fail ;;
 	esac
-	echo "# mm-selftest: $name $r rc=$rc"
+	# The kselftest totals, when the test prints them (same on both kernels).
+	tot=$(sed -n 's/.*# Totals: pass:\([0-9]*\) fail:\([0-9]*\) .* skip:\([0-9]*\).*/pass:\1,fail:\2,skip:\3/p' "/tmp/mm.$name" | tail -n 1)
+	echo "# mm-selftest: $name $r ${tot:--} rc=$rc"
 	# The details, for the log; TAP counters ignore "#" lines.
 	sed 's/^/#   /' "/tmp/mm.$name" | tail -n 15
 }
