@@ -76,6 +76,10 @@ report "checkpatch --strict: ${#newfiles[@]} new kernel files" "$(checkpatch -f 
 while read -r p; do
 	report "checkpatch --strict: $p" "$(checkpatch_patch "$p" 2>/dev/null)"
 done < <(grep -v '^\s*\(#\|$\)' patches/series)
+if [ -s mm/zswap-locality.patch ]; then
+	report "checkpatch --strict: mm/zswap-locality.patch" \
+		"$(checkpatch_patch ../mm/zswap-locality.patch 2>/dev/null)"
+fi
 
 # 3. shellcheck on the harness.
 report "shellcheck: harness scripts" \

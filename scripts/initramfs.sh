@@ -58,6 +58,10 @@ build_mm_selftests() {
 			-I "$out" -I .. -I . -I "$B/pristine" -o "$out/$t" \
 			"$t.c" vm_util.c thp_settings.c -lrt -lpthread -lm -lnuma)
 	done
+	# zswap's own cgroup selftest.
+	[ -x "$out/test_zswap" ] ||
+		(cd "$src/../cgroup" && gcc -static -O2 -w -isystem "$B/hdr/usr/include" \
+			-I .. -I . -o "$out/test_zswap" test_zswap.c cgroup_util.c)
 }
 
 main() {
@@ -79,7 +83,9 @@ main() {
 	install -m 0644 tests/guest/cxl-setup.sh "$R/lib/exmem/cxl-setup.sh"
 	install -m 0644 tests/guest/mm-selftests.sh "$R/lib/exmem/mm-selftests.sh"
 	mkdir -p "$R/mm-selftests"
-	for t in "${MM_SELFTESTS[@]}"; do install -m 0755 "$B/mm-selftests/$t" "$R/mm-selftests/"; done
+	for t in "${MM_SELFTESTS[@]}" test_zswap; do
+		install -m 0755 "$B/mm-selftests/$t" "$R/mm-selftests/"
+	done
 	install -m 0755 "$B"/guest-tests/*.test "$R/tests/"
 	(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"

@@ -26,10 +26,6 @@
 #include "kselftest_harness.h"
 #include "exmem_test.h"
 
-#ifndef MAP_EXMEM
-#define MAP_EXMEM	0x200000
-#define MAP_NORMAL	0x400000
-#endif
 #ifndef MAP_UNINITIALIZED
 #define MAP_UNINITIALIZED 0x4000000
 #endif

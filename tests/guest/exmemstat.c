@@ -15,10 +15,6 @@
 #include "kselftest_harness.h"
 #include "exmem_test.h"
 
-#ifndef MAP_EXMEM
-#define MAP_EXMEM	0x200000
-#endif
-
 #define MIB		(1ULL << 20)
 #define LEN		(64 * MIB)
 #define SLACK		(8 * MIB)	/* other activity between two reads */

@@ -69,7 +69,7 @@ run_tests() {
 		setsid timeout -s KILL "$TEST_TIMEOUT" "$t" >"/tmp/out.$name" 2>&1 &
 		wait $!
 		rc=$?
-		killall5 -9
+		kill -9 -1 2>/dev/null	# whatever it left behind (not /init)
 		tee /dev/ttyS1 <"/tmp/out.$name"
 		echo "# exmem-guest: $name rc=$rc" | tee /dev/ttyS1
 	done
@@ -98,10 +98,15 @@ test)
 	show_exmem
 	run_tests
 	# The upstream mm selftests, unless a test list leaves them out.
-	case "$only" in "" | *,mm_selftests,*) mm_selftests | tee /dev/ttyS1 ;; esac
+	case "$only" in "" | *,mm_selftests,*)
+		mm_selftests >/tmp/mm.out 2>&1
+		tee /dev/ttyS1 </tmp/mm.out
+		;;
+	esac
 	;;
 mm)
-	mm_selftests | tee /dev/ttyS1
+	mm_selftests >/tmp/mm.out 2>&1
+	tee /dev/ttyS1 </tmp/mm.out
 	;;
 shell)
 	show_exmem

@@ -28,12 +28,7 @@
 #include "kselftest_harness.h"
 #include "exmem_test.h"
 
-#ifndef MAP_EXMEM
-#define MAP_EXMEM	0x200000
-#define MAP_NORMAL	0x400000
-#endif
 #define MPOL_LOCAL		4
-#define MPOL_F_ZONE_EXMEM	(1 << 12)
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25
 #endif

@@ -25,12 +25,6 @@
 #include "kselftest_harness.h"
 #include "exmem_test.h"
 
-#ifndef MAP_EXMEM
-#define MAP_EXMEM		0x200000
-#define MAP_NORMAL		0x400000
-#endif
-#define MPOL_F_ZONE_EXMEM	(1 << 12)
-#define MPOL_F_ZONE_NOEXMEM	(1 << 11)
 #define MPOL_F_ADDR		(1 << 1)
 
 enum { DEFAULT, PREFERRED, BIND, INTERLEAVE, LOCAL, PREFERRED_MANY,

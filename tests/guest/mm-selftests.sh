@@ -16,7 +16,7 @@ mm_run() {
 	setsid timeout -s KILL "$MM_TIMEOUT" "$@" >"/tmp/mm.$name" 2>&1 &
 	wait $!
 	rc=$?
-	killall5 -9
+	kill -9 -1 2>/dev/null	# whatever it left behind (not /init)
 	case "$rc" in
 	0) r=pass ;;
 	4) r=skip ;;
@@ -24,13 +24,35 @@ mm_run() {
 	esac
 	# The kselftest totals, when the test prints them (same on both kernels).
 	tot=$(sed -n 's/.*# Totals: pass:\([0-9]*\) fail:\([0-9]*\) .* skip:\([0-9]*\).*/pass:\1,fail:\2,skip:\3/p' "/tmp/mm.$name" | tail -n 1)
+	# Tests without kselftest totals: count their distinct TAP lines
+	# (forked children may print a line twice).
+	if [ -z "$tot" ]; then
+		p=$(grep -E '^ok [0-9]+ ' "/tmp/mm.$name" | sort -u | grep -vc SKIP)
+		f=$(grep -E '^not ok [0-9]+ ' "/tmp/mm.$name" | sort -u | wc -l)
+		s=$(grep -E '^ok [0-9]+ .*SKIP' "/tmp/mm.$name" | sort -u | wc -l)
+		tot=pass:$p,fail:$f,skip:$s
+	fi
 	echo "# mm-selftest: $name $r ${tot:--} rc=$rc"
 	# The details, for the log; TAP counters ignore "#" lines.
 	sed 's/^/#   /' "/tmp/mm.$name" | tail -n 15
 }
 
+# What the selftests expect: cgroup v2 with the memory controller, and a
+# swap device (zram) behind zswap.
+mm_prepare() {
+	mkdir -p /sys/fs/cgroup
+	grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts ||
+		mount -t cgroup2 none /sys/fs/cgroup
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+	if ! grep -q zram0 /proc/swaps; then
+		echo 256M >/sys/block/zram0/disksize &&
+			mkswap /dev/zram0 >/dev/null && swapon /dev/zram0
+	fi
+}
+
 mm_selftests() {
 	[ -d $MM ] || return 0
+	mm_prepare
 	cd /tmp || return 1
 	mm_run map_fixed_noreplace $MM/map_fixed_noreplace
 	mm_run map_populate $MM/map_populate
@@ -45,5 +67,8 @@ mm_selftests() {
 	mm_run ksm_tests-unmerge $MM/ksm_tests -U
 	mm_run ksm_tests-zero-pages $MM/ksm_tests -Z -p 10 -z 0
 	mm_run ksm_tests-numa $MM/ksm_tests -N -m 1
+	# cgroup's test_zswap is built too (/mm-selftests/test_zswap) but not
+	# run here: it drives memcgs into OOM, whose "Call Trace" the dmesg
+	# rule forbids, and fails 4 of 7 cases on the unpatched kernel too.
 	cd / || return 1
 }

@@ -20,10 +20,6 @@
 #include "kselftest_harness.h"
 #include "exmem_test.h"
 
-#ifndef MAP_EXMEM
-#define MAP_EXMEM	0x200000
-#endif
-
 #define LEN		(32UL << 20)
 #define CXL		"/sys/bus/cxl/devices"
 #define DEVICES		"/sys/kernel/mm/exmem/devices"

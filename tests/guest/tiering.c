@@ -24,11 +24,6 @@
 #include "kselftest_harness.h"
 #include "exmem_test.h"
 
-#ifndef MAP_EXMEM
-#define MAP_EXMEM	0x200000
-#define MAP_NORMAL	0x400000
-#endif
-
 #define PAGE		4096UL
 #define LEN		(16UL << 20)
 #define CG		"/sys/fs/cgroup"

@@ -19,10 +19,6 @@
 #include "kselftest_harness.h"
 #include "exmem_test.h"
 
-#ifndef MAP_EXMEM
-#define MAP_EXMEM 0x200000
-#endif
-
 #define LEN (96UL << 20)
 #define NR_PAGES (LEN / 4096)
 

@@ -12,6 +12,7 @@
  * memory.reclaim, and read back and pattern-checked after.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,13 +28,7 @@
 #include "kselftest_harness.h"
 #include "exmem_test.h"
 
-#ifndef MAP_EXMEM
-#define MAP_EXMEM	0x200000
-#define MAP_NORMAL	0x400000
-#endif
 #define MPOL_LOCAL		4
-#define MPOL_F_ZONE_EXMEM	(1 << 12)
-#define MPOL_F_ZONE_NOEXMEM	(1 << 11)
 
 #define PAGE		4096UL
 #define LEN		(16UL << 20)
@@ -153,6 +148,12 @@ static size_t reclaim_child(struct __test_metadata *_metadata, struct child *c,
 	char x;
 
 	ASSERT_EQ(1, read(c->done[0], &x, 1));
+	/*
+	 * Quiesce: free the page cache earlier tests left, so that kswapd is
+	 * not pushing other processes' pages into zswap while we count.
+	 */
+	exmem_write_file("/proc/sys/vm/drop_caches", "3");
+	sleep(2);
 	e0 = zspages(true);
 	o0 = zspages(false);
 	exmem_write_file(CG_TEST "/memory.reclaim", "24M");	/* EAGAIN: ok */
@@ -232,6 +233,20 @@ TEST_F_TIMEOUT(zswap, tier_keeps_dram_data_out_of_exmem, 300)
 	EXPECT_LT(0, dother);
 }
 
+TEST_F_TIMEOUT(zswap, node_prefers_the_page_node, 300)
+{
+	struct child c;
+	long de, dother;
+
+	/* Upstream's preference: the ExMem node first while it has room. */
+	ASSERT_EQ(0, exmem_write_file(LOCALITY, "node"));
+	ASSERT_EQ(0, start_child(&c, true));
+	EXPECT_EQ(0, reclaim_child(_metadata, &c, &de, &dother));
+	TH_LOG("node, ExMem pages: +%ld zspages in ExMem, +%ld elsewhere", de,
+	       dother);
+	EXPECT_LT(0, de);
+}
+
 TEST_F_TIMEOUT(zswap, off_shows_the_inversion, 300)
 {
 	struct child c;
@@ -286,6 +301,61 @@ TEST_F_TIMEOUT(zswap, exmem_full_refuses_or_stays_in_exmem_and_loses_nothing, 60
 	 */
 	EXPECT_TRUE(exmem_vmstat("exmem_zswpout_refused") > refused ||
 		    dother == 0);
+}
+
+/* Unplug dax device @dax (offline its blocks, unbind kmem), then plug it. */
+static int unplug_and_back(const char *dax)
+{
+	unsigned long long start;
+	unsigned long first, nr;
+	char path[600], buf[64], name[256];
+	int err;
+
+	snprintf(path, sizeof(path), EXMEM_DAX_DEVICES "/%s/resource", dax);
+	if (exmem_read_file(path, buf, sizeof(buf)))
+		return -ENOENT;
+	start = strtoull(buf, NULL, 16);
+	if (exmem_dax_of_phys(start + (16ULL << 20), name, sizeof(name),
+			      &first, &nr))
+		return -ENOENT;
+	err = exmem_dax_unplug(name, first, nr);
+	exmem_write_file(EXMEM_KMEM "/bind", name);
+	return err;
+}
+
+TEST_F_TIMEOUT(zswap, unplug_keeps_compressed_exmem_data, 600)
+{
+	char devs[2][256];
+	struct dirent *d;
+	struct child c;
+	long de, dother;
+	int i, n = 0;
+	DIR *dir = opendir("/sys/kernel/mm/exmem/devices");
+
+	while (dir && n < 2 && (d = readdir(dir)))
+		if (d->d_name[0] != '.')
+			snprintf(devs[n++], sizeof(devs[0]), "%s", d->d_name);
+	if (dir)
+		closedir(dir);
+	if (n < 2)
+		SKIP(return, "needs two ExMem devices");
+
+	ASSERT_EQ(0, exmem_write_file(LOCALITY, "tier"));
+	ASSERT_EQ(0, start_child(&c, true));
+	/*
+	 * Store the data in zswap, then unplug each device in turn: the
+	 * zspages on the first move to the second (ExMem first), and back.
+	 * The child reads every byte afterwards (reclaim_child()).
+	 */
+	char x;
+
+	ASSERT_EQ(1, read(c.done[0], &x, 1));
+	exmem_write_file(CG_TEST "/memory.reclaim", "24M");
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, unplug_and_back(devs[i]));
+	ASSERT_EQ(1, write(c.done[1], "r", 1));	/* replay the fill signal */
+	EXPECT_EQ(0, reclaim_child(_metadata, &c, &de, &dother));
+	TH_LOG("after two unplugs: every byte of the zswap'd ExMem data read back");
 }
 
 TEST_HARNESS_MAIN

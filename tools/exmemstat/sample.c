@@ -128,6 +128,17 @@ static int read_vmstat(struct exm_source *src, struct exm_sample *s)
 	return EXM_EXIT_OK;
 }
 
+/* Every node has an ExMem zone; only those with memory present count. */
+static void drop_empty_nodes(struct exm_sample *s)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->nr_nodes; i++)
+		if (s->nodes[i].present_pages)
+			s->nodes[n++] = s->nodes[i];
+	s->nr_nodes = n;
+}
+
 /* The ExMem zone fields of /proc/zoneinfo that a node entry must have. */
 enum { Z_PRESENT = 1, Z_MANAGED = 2, Z_FREE = 4, Z_ALL = 7 };
 
@@ -182,6 +193,7 @@ static int read_zoneinfo(struct exm_source *src, struct exm_sample *s)
 	if (cur && seen != Z_ALL)
 		return fail(src, "/proc/zoneinfo:%d: node %d ExMem zone is truncated (no free, present or managed)",
 			    n, cur->nid);
+	drop_empty_nodes(s);
 	return EXM_EXIT_OK;
 }
 

@@ -12,6 +12,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/*
+ * The user API (include/uapi/asm-generic/mman-exmem.h, uapi/linux/
+ * mempolicy.h), for C libraries whose headers predate it.
+ */
+#ifndef MAP_EXMEM
+#define MAP_EXMEM		0x200000
+#define MAP_NORMAL		0x400000
+#endif
+#ifndef MPOL_F_ZONE_EXMEM
+#define MPOL_F_ZONE_EXMEM	(1 << 12)
+#define MPOL_F_ZONE_NOEXMEM	(1 << 11)
+#endif
+
 #define EXMEM_MAX_ZONES 64
 
 /* One zone as /proc/zoneinfo reports it. */

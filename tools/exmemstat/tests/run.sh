@@ -37,6 +37,7 @@ check "summary exits 0" '[ $rc = 0 ]'
 check "summary: total, free, used from meminfo" 'grep -q "ExMem: 1024.0 MiB total, 878.9 MiB free, 145.1 MiB used" <<<"$out"'
 check "summary: node 1 from zoneinfo, pinned summed over devices, tier 22" \
 	'grep -qE "^1 +1024.0 +878.9 +145.1 +12 +0.0 +22$" <<<"$out"'
+check "summary: empty ExMem zones (DRAM nodes) are not listed" '! grep -qE "^0 " <<<"$out"'
 check "summary: events from vmstat" 'grep -qE "^exmem_pin_inplace +7$" <<<"$out"'
 
 run --root $T0 -d
