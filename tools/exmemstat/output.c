@@ -75,14 +75,14 @@ void exm_print_devices(FILE *f, const struct exm_sample *s)
 		fprintf(f, "no ExMem devices\n");
 		return;
 	}
-	fprintf(f, "%-12s %4s %10s %10s %10s %10s %8s %-8s %-9s %-16s %6s %-12s\n",
+	fprintf(f, "%-12s %4s %10s %10s %10s %10s %8s %-8s %-9s %-16s %6s %s\n",
 		"device", "node", "cap_MiB", "online_MiB", "free_MiB",
 		"used_MiB", "pinned", "state", "health", "last_event", "errors",
 		"link");
 	for (i = 0; i < s->nr_devs; i++) {
 		const struct exm_dev *d = &s->devs[i];
 
-		fprintf(f, "%-12s %4d %10.1f %10.1f %10.1f %10.1f %8llu %-8s %-9s %-16s %6llu %-12s\n",
+		fprintf(f, "%-12s %4d %10.1f %10.1f %10.1f %10.1f %8llu %-8s %-9s %-16s %6llu %s\n",
 			d->name, d->node, mib(d->capacity_bytes),
 			mib(d->online_bytes), mib(d->free_bytes),
 			mib(dev_used(d)), d->pinned, d->state, or_dash(d->health),
