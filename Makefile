@@ -4,7 +4,7 @@
 # built from Debian's linux-source-6.12 and tested in a QEMU guest with
 # emulated CXL type-3 memory. See README.md.
 
-.PHONY: all deps kernel kernel-vanilla initramfs run shell test check clean mm-baseline
+.PHONY: all deps kernel kernel-vanilla initramfs run shell test check clean mm-baseline bench
 
 all: kernel initramfs
 
@@ -34,6 +34,10 @@ test: initramfs
 # Record the upstream mm selftests' results on the unpatched kernel.
 mm-baseline: kernel-vanilla initramfs
 	@bash scripts/timed.sh mm-baseline bash scripts/mm-baseline.sh
+
+# Benchmarks: ratios measured side by side in one boot (build/bench/).
+bench: initramfs
+	@bash scripts/timed.sh bench bash scripts/bench.sh
 
 check: deps
 	@bash scripts/check.sh

@@ -64,10 +64,23 @@ build_mm_selftests() {
 			-I .. -I . -o "$out/test_zswap" test_zswap.c cgroup_util.c)
 }
 
+# Benchmarks (make bench): tests/guest/bench/*.c, plain programs.
+build_benches() {
+	local c t
+	mkdir -p "$B/bench-bin"
+	for c in tests/guest/bench/*.c; do
+		t=$B/bench-bin/$(basename "$c" .c).bench
+		[ "$t" -nt "$c" ] && [ "$t" -nt tests/guest/lib/exmem_test.c ] && continue
+		gcc -O2 -Wall -Wextra -Wno-unused-parameter -static \
+			-I tests/guest/lib -o "$t" "$c" tests/guest/lib/exmem_test.c
+	done
+}
+
 main() {
 	local t
 	build_guest_tests
 	build_mm_selftests
+	build_benches
 	rm -rf "$R"
 	mkdir -p "$R"/{bin,sbin,proc,sys,dev,tmp,etc,tests,lib/exmem,usr/bin,usr/sbin}
 	install -m 0755 /bin/busybox "$R/bin/busybox"
@@ -87,6 +100,7 @@ main() {
 		install -m 0755 "$B/mm-selftests/$t" "$R/mm-selftests/"
 	done
 	install -m 0755 "$B"/guest-tests/*.test "$R/tests/"
+	install -D -m 0755 -t "$R/bench" "$B"/bench-bin/*.bench
 	(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
 	log "$OUT: $(du -h "$OUT" | cut -f1), $(ls "$R/tests" | wc -l) guest test binaries"

@@ -8,6 +8,7 @@
 #   shell  bring up CXL memory and start an interactive shell (make shell)
 #   mm     bring up CXL memory and run only the upstream mm selftests
 #          (make mm-baseline, on the unpatched kernel)
+#   bench  bring up CXL memory and run the benchmarks in /bench (make bench)
 # Serial ports: ttyS0 console, ttyS1 TAP results, ttyS2 the final dmesg.
 # The guest always powers itself off.
 
@@ -107,6 +108,11 @@ test)
 mm)
 	mm_selftests >/tmp/mm.out 2>&1
 	tee /dev/ttyS1 </tmp/mm.out
+	;;
+bench)
+	for b in /bench/*.bench; do
+		"$b" 2>&1 | tee /dev/ttyS1
+	done
 	;;
 shell)
 	show_exmem
