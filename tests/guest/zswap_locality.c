@@ -37,25 +37,6 @@
 #define ZSWAP		"/sys/module/zswap/parameters"
 #define LOCALITY	ZSWAP "/exmem_locality"
 
-/* nr_zspages summed over ExMem zones (@exmem) or over all other zones. */
-static long zspages(bool exmem)
-{
-	char line[256], zone[32] = "";
-	long sum = 0, v;
-	FILE *f = fopen("/proc/zoneinfo", "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Node %*d, zone %31s", zone) == 1)
-			continue;
-		if (sscanf(line, " nr_zspages %ld", &v) == 1 &&
-		    !strcmp(zone, "ExMem") == exmem)
-			sum += v;
-	}
-	if (f)
-		fclose(f);
-	return sum;
-}
-
 /* The min watermark of the ExMem zones, in pages. */
 static unsigned long min_wmark(void)
 {
@@ -154,15 +135,28 @@ static size_t reclaim_child(struct __test_metadata *_metadata, struct child *c,
 	 */
 	exmem_write_file("/proc/sys/vm/drop_caches", "3");
 	sleep(2);
-	e0 = zspages(true);
-	o0 = zspages(false);
+	e0 = exmem_zspages(true);
+	o0 = exmem_zspages(false);
 	exmem_write_file(CG_TEST "/memory.reclaim", "24M");	/* EAGAIN: ok */
-	*d_exmem = zspages(true) - e0;
-	*d_other = zspages(false) - o0;
+	*d_exmem = exmem_zspages(true) - e0;
+	*d_other = exmem_zspages(false) - o0;
 	ASSERT_EQ(1, write(c->go[1], "g", 1));
 	ASSERT_EQ(sizeof(bad), read(c->done[0], &bad, sizeof(bad)));
 	waitpid(c->pid, &status, 0);
 	return bad;
+}
+
+/* A child's 16 MiB of ExMem (or DRAM) pages through zswap in @mode. */
+static void locality_run(struct __test_metadata *_metadata, const char *mode,
+			 bool exmem, long *de, long *dother)
+{
+	struct child c;
+
+	ASSERT_EQ(0, exmem_write_file(LOCALITY, mode));
+	ASSERT_EQ(0, start_child(&c, exmem));
+	EXPECT_EQ(0, reclaim_child(_metadata, &c, de, dother));
+	TH_LOG("%s, %s pages: +%ld zspages in ExMem, +%ld elsewhere", mode,
+	       exmem ? "ExMem" : "DRAM", *de, *dother);
 }
 
 FIXTURE(zswap) {
@@ -209,54 +203,36 @@ TEST_F(zswap, default_is_tier_and_bad_values_are_einval)
 
 TEST_F_TIMEOUT(zswap, tier_keeps_exmem_data_in_exmem, 300)
 {
-	struct child c;
 	long de, dother;
 
-	ASSERT_EQ(0, exmem_write_file(LOCALITY, "tier"));
-	ASSERT_EQ(0, start_child(&c, true));
-	EXPECT_EQ(0, reclaim_child(_metadata, &c, &de, &dother));
-	TH_LOG("ExMem pages: +%ld zspages in ExMem, +%ld elsewhere", de, dother);
+	locality_run(_metadata, "tier", true, &de, &dother);
 	EXPECT_LT(0, de);
 	EXPECT_EQ(0, dother);
 }
 
 TEST_F_TIMEOUT(zswap, tier_keeps_dram_data_out_of_exmem, 300)
 {
-	struct child c;
 	long de, dother;
 
-	ASSERT_EQ(0, exmem_write_file(LOCALITY, "tier"));
-	ASSERT_EQ(0, start_child(&c, false));
-	EXPECT_EQ(0, reclaim_child(_metadata, &c, &de, &dother));
-	TH_LOG("DRAM pages: +%ld zspages in ExMem, +%ld elsewhere", de, dother);
+	locality_run(_metadata, "tier", false, &de, &dother);
 	EXPECT_EQ(0, de);
 	EXPECT_LT(0, dother);
 }
 
 TEST_F_TIMEOUT(zswap, node_prefers_the_page_node, 300)
 {
-	struct child c;
 	long de, dother;
 
 	/* Upstream's preference: the ExMem node first while it has room. */
-	ASSERT_EQ(0, exmem_write_file(LOCALITY, "node"));
-	ASSERT_EQ(0, start_child(&c, true));
-	EXPECT_EQ(0, reclaim_child(_metadata, &c, &de, &dother));
-	TH_LOG("node, ExMem pages: +%ld zspages in ExMem, +%ld elsewhere", de,
-	       dother);
+	locality_run(_metadata, "node", true, &de, &dother);
 	EXPECT_LT(0, de);
 }
 
 TEST_F_TIMEOUT(zswap, off_shows_the_inversion, 300)
 {
-	struct child c;
 	long de, dother;
 
-	ASSERT_EQ(0, exmem_write_file(LOCALITY, "off"));
-	ASSERT_EQ(0, start_child(&c, true));
-	EXPECT_EQ(0, reclaim_child(_metadata, &c, &de, &dother));
-	TH_LOG("off, ExMem pages: +%ld zspages in ExMem, +%ld elsewhere", de,
-	       dother);
+	locality_run(_metadata, "off", true, &de, &dother);
 	EXPECT_LT(0, dother);	/* ExMem data promoted into DRAM */
 }
 

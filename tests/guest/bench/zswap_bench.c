@@ -41,24 +41,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static long zspages(bool exmem)
-{
-	char line[256], zone[32] = "";
-	long sum = 0, v;
-	FILE *f = fopen("/proc/zoneinfo", "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Node %*d, zone %31s", zone) == 1)
-			continue;
-		if (sscanf(line, " nr_zspages %ld", &v) == 1 &&
-		    !strcmp(zone, "ExMem") == exmem)
-			sum += v;
-	}
-	if (f)
-		fclose(f);
-	return sum;
-}
-
 /* One run: returns 0 and fills the figures, or -1. */
 static int run(double *share, double *store_mbps, double *load_mbps)
 {
@@ -97,13 +79,13 @@ static int run(double *share, double *store_mbps, double *load_mbps)
 	if (pid < 0 || read(done[0], &x, 1) != 1)
 		return -1;
 	exmem_write_file("/proc/sys/vm/drop_caches", "3");
-	e0 = zspages(true);
-	o0 = zspages(false);
+	e0 = exmem_zspages(true);
+	o0 = exmem_zspages(false);
 	t0 = now();
 	exmem_write_file(CG_BENCH "/memory.reclaim", "96M");
 	t_store = now() - t0;
-	de = zspages(true) - e0;
-	dother = zspages(false) - o0;
+	de = exmem_zspages(true) - e0;
+	dother = exmem_zspages(false) - o0;
 	if (write(go[1], "g", 1) != 1 ||
 	    read(done[0], &t_load, sizeof(t_load)) != sizeof(t_load))
 		return -1;

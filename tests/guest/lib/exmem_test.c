@@ -572,3 +572,21 @@ unsigned long exmem_block_pages(void)
 		return 0;
 	return strtoull(buf, NULL, 16) / 4096;
 }
+
+long exmem_zspages(bool exmem)
+{
+	char line[256], zone[32] = "";
+	long sum = 0, v;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %*d, zone %31s", zone) == 1)
+			continue;
+		if (sscanf(line, " nr_zspages %ld", &v) == 1 &&
+		    !strcmp(zone, "ExMem") == exmem)
+			sum += v;
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}

@@ -153,6 +153,11 @@ int exmem_dax_of_phys(unsigned long long phys, char *name, size_t len,
 /* Offline a dax device's blocks and unbind it from kmem. 0 or -errno. */
 int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr);
 
+/*
+ * zsmalloc pages (nr_zspages of /proc/zoneinfo) summed over the ExMem zones
+ * (@exmem) or over all other zones.
+ */
+long exmem_zspages(bool exmem);
 /* Pages per memory block (block_size_bytes / 4 KiB), 0 on error. */
 unsigned long exmem_block_pages(void);
 /* Swap on /dev/zram0 (256 MiB), once per boot. 0 or -errno. */

@@ -76,6 +76,11 @@ assert b["nodes"][0]["zswap_bytes"] == 5 * 4096
 assert b["devices"][0]["pinned"] == 14 and b["exmem"]["pinned"] == 14
 PY'
 
+run --root $T0:$T1 --watch 0.01 2
+check "watch: clears the screen per sample, a usage bar per device" \
+	'[ "$(grep -c $'"'"'\e\[H\e\[2J'"'"' <<<"$out")" = 2 ] &&
+	 grep -qE "^dax0.0 +\[#+\.+\] +6.9% of 512 MiB  online -$" <<<"$out"'
+
 run --root $T0 --prometheus
 check "prometheus: valid text exposition" 'python3 - "$out" <<'"'"'PY'"'"'
 import re, sys
