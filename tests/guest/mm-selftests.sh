@@ -38,8 +38,11 @@ mm_run() {
 }
 
 # What the selftests expect: cgroup v2 with the memory controller, and a
-# swap device (zram) behind zswap.
+# swap device (zram) behind zswap; and a layout that repeats.
 mm_prepare() {
+	# A fixed address-space layout: tests such as mremap_test pick fixed
+	# addresses and collide now and then with ASLR, on any kernel.
+	echo 0 >/proc/sys/kernel/randomize_va_space
 	mkdir -p /sys/fs/cgroup
 	grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts ||
 		mount -t cgroup2 none /sys/fs/cgroup
@@ -67,6 +70,7 @@ mm_selftests() {
 	mm_run ksm_tests-unmerge $MM/ksm_tests -U
 	mm_run ksm_tests-zero-pages $MM/ksm_tests -Z -p 10 -z 0
 	mm_run ksm_tests-numa $MM/ksm_tests -N -m 1
+	echo 2 >/proc/sys/kernel/randomize_va_space
 	# cgroup's test_zswap is built too (/mm-selftests/test_zswap) but not
 	# run here: it drives memcgs into OOM, whose "Call Trace" the dmesg
 	# rule forbids, and fails 4 of 7 cases on the unpatched kernel too.
