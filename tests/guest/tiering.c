@@ -77,38 +77,24 @@ FIXTURE_TEARDOWN(tiering)
 	rmdir(CG_TEST);
 }
 
-/* A memory cgroup for the child, so that memory.reclaim targets it. */
-static void setup_cgroup(struct __test_metadata *_metadata)
-{
-	char buf[256];
-
-	if (exmem_read_file(CG "/cgroup.controllers", buf, sizeof(buf))) {
-		mkdir(CG, 0755);
-		ASSERT_EQ(0, mount("cgroup2", CG, "cgroup2", 0, NULL));
-	}
-	exmem_write_file(CG "/cgroup.subtree_control", "+memory");
-	ASSERT_TRUE(mkdir(CG_TEST, 0755) == 0 || errno == EEXIST);
-}
-
 TEST_F_TIMEOUT(tiering, demotion_skips_map_normal_pages, 300)
 {
 	struct exmem_where plain, flagged;
 	int ready[2], status;
 	struct regions r;
-	char pid_s[16];
 	pid_t pid;
 
 	if (exmem_swap_on())
 		SKIP(return, "no zram swap device");
-	setup_cgroup(_metadata);
+	/* A memory cgroup for the child, so that memory.reclaim targets it. */
+	ASSERT_EQ(0, exmem_memcg_create(CG_TEST));
 	ASSERT_EQ(0, exmem_write_file(DEMOTION, "1"));
 	ASSERT_EQ(0, exmem_write_file(SYSCTL, "fallback"));
 	ASSERT_EQ(0, pipe(ready));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		snprintf(pid_s, sizeof(pid_s), "%d", getpid());
-		if (exmem_write_file(CG_TEST "/cgroup.procs", pid_s) ||
+		if (exmem_memcg_join(CG_TEST) ||
 		    map_regions(&r, MAP_NORMAL))
 			_exit(1);
 		if (write(ready[1], &r, sizeof(r)) != sizeof(r))

@@ -92,15 +92,12 @@ struct child {
  */
 static int start_child(struct child *c, bool exmem)
 {
-	char pid_s[16];
-
 	if (pipe(c->go) || pipe(c->done))
 		return -1;
 	c->pid = fork();
 	if (c->pid)
 		return c->pid < 0 ? -1 : 0;
-	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
-	if (exmem_write_file(CG_TEST "/cgroup.procs", pid_s) ||
+	if (exmem_memcg_join(CG_TEST) ||
 	    syscall(SYS_set_mempolicy, MPOL_LOCAL | (exmem ? MPOL_F_ZONE_EXMEM :
 				MPOL_F_ZONE_NOEXMEM), NULL, 0))
 		_exit(2);
@@ -165,7 +162,6 @@ FIXTURE(zswap) {
 
 FIXTURE_SETUP(zswap)
 {
-	char buf[256];
 
 	if (!exmem_zone_present("ExMem"))
 		SKIP(return, "no ExMem memory online");
@@ -176,12 +172,7 @@ FIXTURE_SETUP(zswap)
 	if (exmem_swap_on())
 		SKIP(return, "no zram swap device");
 	ASSERT_EQ(0, exmem_write_file(ZSWAP "/enabled", "Y"));
-	if (exmem_read_file(CG "/cgroup.controllers", buf, sizeof(buf))) {
-		mkdir(CG, 0755);
-		ASSERT_EQ(0, mount("cgroup2", CG, "cgroup2", 0, NULL));
-	}
-	exmem_write_file(CG "/cgroup.subtree_control", "+memory");
-	ASSERT_TRUE(mkdir(CG_TEST, 0755) == 0 || errno == EEXIST);
+	ASSERT_EQ(0, exmem_memcg_create(CG_TEST));
 }
 
 FIXTURE_TEARDOWN(zswap)

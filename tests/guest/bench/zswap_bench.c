@@ -47,7 +47,7 @@ static int run(double *share, double *store_mbps, double *load_mbps)
 	int go[2], done[2], status;
 	long e0, o0, de, dother;
 	double t0, t_store, t_load;
-	char pid_s[16], x;
+	char x;
 	pid_t pid;
 
 	if (pipe(go) || pipe(done))
@@ -57,8 +57,7 @@ static int run(double *share, double *store_mbps, double *load_mbps)
 		char *p;
 		size_t i;
 
-		snprintf(pid_s, sizeof(pid_s), "%d", getpid());
-		if (exmem_write_file(CG_BENCH "/cgroup.procs", pid_s))
+		if (exmem_memcg_join(CG_BENCH))
 			_exit(1);
 		p = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
@@ -100,7 +99,6 @@ int main(void)
 {
 	static const char * const modes[] = { "off", "node", "tier" };
 	double share, store, load;
-	char buf[256];
 	int m, r;
 
 	if (exmem_swap_on() ||
@@ -108,12 +106,10 @@ int main(void)
 		printf("bench zswap: no swap or zswap\n");
 		return 1;
 	}
-	if (exmem_read_file(CG "/cgroup.controllers", buf, sizeof(buf))) {
-		mkdir(CG, 0755);
-		mount("cgroup2", CG, "cgroup2", 0, NULL);
+	if (exmem_memcg_create(CG_BENCH)) {
+		printf("bench zswap: no memory cgroup\n");
+		return 1;
 	}
-	exmem_write_file(CG "/cgroup.subtree_control", "+memory");
-	mkdir(CG_BENCH, 0755);
 	/* Modes alternate within each repetition. */
 	for (r = 0; r < REPS; r++)
 		for (m = 0; m < 3; m++) {

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/swap.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -279,12 +281,16 @@ int exmem_count_pages_of(pid_t pid, const void *addr, size_t len,
 	struct exmem_zone zones[EXMEM_MAX_ZONES];
 	int n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
 	unsigned long i, nr = len / 4096;
-	uint64_t *e = calloc(nr, 8);
-	int err;
+	uint64_t *e = calloc(nr, 8), flags;
+	int err, kpf = open("/proc/kpageflags", O_RDONLY);
 
 	memset(where, 0, sizeof(*where));
-	if (!e)
-		return -ENOMEM;
+	if (!e || kpf < 0) {
+		free(e);
+		if (kpf >= 0)
+			close(kpf);
+		return kpf < 0 ? -errno : -ENOMEM;
+	}
 	err = exmem_pagemap(pid, addr, len, e);
 	for (i = 0; !err && i < nr; i++) {
 		unsigned long pfn = e[i] & ((1ULL << 55) - 1);
@@ -293,8 +299,11 @@ int exmem_count_pages_of(pid_t pid, const void *addr, size_t len,
 			where->swapped++;
 		if (!(e[i] & EXMEM_PM_PRESENT))
 			continue;
+		/* One read of the page's flags (one open for the whole range). */
+		if (pread(kpf, &flags, 8, pfn * 8) != 8)
+			flags = 0;
 		/* The shared zero page is not memory of the mapping. */
-		if (exmem_kpageflags(pfn) & (1ULL << KPF_ZERO_PAGE_BIT)) {
+		if (flags & (1ULL << KPF_ZERO_PAGE_BIT)) {
 			where->zero++;
 			continue;
 		}
@@ -303,9 +312,10 @@ int exmem_count_pages_of(pid_t pid, const void *addr, size_t len,
 			where->exmem++;
 		else
 			where->other++;
-		if (exmem_kpageflags(pfn) & (1ULL << KPF_THP_BIT))
+		if (flags & (1ULL << KPF_THP_BIT))
 			where->thp++;
 	}
+	close(kpf);
 	free(e);
 	return err;
 }
@@ -589,4 +599,27 @@ long exmem_zspages(bool exmem)
 	if (f)
 		fclose(f);
 	return sum;
+}
+
+int exmem_memcg_create(const char *path)
+{
+	char buf[256];
+
+	/* cgroup v2 at /sys/fs/cgroup, with the memory controller enabled. */
+	if (exmem_read_file("/sys/fs/cgroup/cgroup.controllers", buf, sizeof(buf))) {
+		mkdir("/sys/fs/cgroup", 0755);
+		if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL))
+			return -errno;
+	}
+	exmem_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	return mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+int exmem_memcg_join(const char *path)
+{
+	char file[300], pid[16];
+
+	snprintf(file, sizeof(file), "%s/cgroup.procs", path);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	return exmem_write_file(file, pid);
 }

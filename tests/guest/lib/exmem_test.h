@@ -158,6 +158,13 @@ int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr);
  * (@exmem) or over all other zones.
  */
 long exmem_zspages(bool exmem);
+/*
+ * A memory cgroup at @path (under /sys/fs/cgroup, mounted as cgroup v2 with
+ * the memory controller if it is not yet); it may already exist. 0/-errno.
+ */
+int exmem_memcg_create(const char *path);
+/* Move the calling process into the cgroup at @path. 0 or -errno. */
+int exmem_memcg_join(const char *path);
 /* Pages per memory block (block_size_bytes / 4 KiB), 0 on error. */
 unsigned long exmem_block_pages(void);
 /* Swap on /dev/zram0 (256 MiB), once per boot. 0 or -errno. */
