@@ -24,6 +24,15 @@ copy_with_libs() {
 	done
 }
 
+# Is a file of the guest test library newer than binary $1?
+newer_lib() {
+	local f
+	for f in tests/guest/lib/*.[ch]; do
+		[ "$f" -nt "$1" ] && return 0
+	done
+	return 1
+}
+
 # Guest tests: tests/guest/*.c, one kselftest binary each, statically linked.
 build_guest_tests() {
 	local c t
@@ -31,12 +40,11 @@ build_guest_tests() {
 	[ -f "$KSFT/kselftest_harness.h" ] || { log "no kernel tree: run make kernel"; exit 1; }
 	for c in tests/guest/*.c; do
 		t=$B/guest-tests/$(basename "$c" .c).test
-		if [ "$t" -nt "$c" ] && [ "$t" -nt tests/guest/lib/exmem_test.c ] &&
-			[ "$t" -nt tests/guest/lib/exmem_test.h ]; then
+		if [ "$t" -nt "$c" ] && ! newer_lib "$t"; then
 			continue
 		fi
 		gcc -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered -static \
-			-I "$KSFT" -I "$B/src/mm" -I tests/guest/lib -o "$t" "$c" tests/guest/lib/exmem_test.c
+			-I "$KSFT" -I "$B/src/mm" -I tests/guest/lib -o "$t" "$c" tests/guest/lib/*.c
 	done
 }
 

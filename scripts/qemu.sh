@@ -7,11 +7,14 @@
 #   scripts/qemu.sh MODE OUTDIR     MODE: run | test | shell | mm
 #
 # OUTDIR gets console.log (ttyS0), tap.log (ttyS1) and dmesg.log (ttyS2).
+# ttyS3 carries the guest tests' CXL injection requests to QEMU's QMP socket
+# (OUTDIR/qmp.sock) through scripts/qmp-broker.py (log: OUTDIR/qmp.log).
 # QEMU runs under TCG: KVM is used only if EXMEM_KVM=1 and /dev/kvm works.
 # The run is bounded by EXMEM_BOOT_TIMEOUT seconds (default 1500).
 # EXMEM_TESTS=a,b runs only the named guest tests (test mode).
 # EXMEM_KERNEL boots another bzImage (the vanilla baseline); EXMEM_APPEND
-# adds to the kernel command line.
+# adds to the kernel command line. EXMEM_CXL0_OPTS adds type-3 device
+# options to the first device, e.g. ",x-speed=8,x-width=4" (a degraded link).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-run}
@@ -36,7 +39,7 @@ cxl=(
 	-object memory-backend-ram,id=vmem1,size=512M
 	-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1
 	-device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=2
-	-device cxl-type3,bus=rp0,volatile-memdev=vmem0,id=cxl-vmem0
+	-device "cxl-type3,bus=rp0,volatile-memdev=vmem0,id=cxl-vmem0${EXMEM_CXL0_OPTS:-}"
 	-device pxb-cxl,bus_nr=24,bus=pcie.0,id=cxl.2
 	-device cxl-rp,port=0,bus=cxl.2,id=rp1,chassis=0,slot=3
 	-device cxl-type3,bus=rp1,volatile-memdev=vmem1,id=cxl-vmem1
@@ -61,12 +64,23 @@ if [ "$MODE" = shell ]; then
 		-serial mon:stdio -serial file:"$OUT/tap.log" -serial file:"$OUT/dmesg.log"
 fi
 
+# QMP for CXL error injection, relayed from the guest's ttyS3.
+rm -f "$OUT/qmp.sock" "$OUT/inject.sock" "$OUT/qmp.log"
+python3 scripts/qmp-broker.py "$OUT/qmp.sock" "$OUT/inject.sock" \
+	"$OUT/qmp.log" &
+broker=$!
+
 set +e
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 "${common[@]}" \
 	-display none -monitor none \
 	-serial file:"$OUT/console.log" -serial file:"$OUT/tap.log" \
-	-serial file:"$OUT/dmesg.log" </dev/null
+	-serial file:"$OUT/dmesg.log" \
+	-chardev socket,id=inject,path="$OUT/inject.sock",server=on,wait=off \
+	-serial chardev:inject \
+	-qmp unix:"$OUT/qmp.sock",server=on,wait=off </dev/null
 rc=$?
+kill "$broker" 2>/dev/null
+wait "$broker" 2>/dev/null
 set -e
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "qemu: guest did not power off within ${TIMEOUT}s" >&2

@@ -16,6 +16,24 @@
 struct mempolicy;
 
 /**
+ * enum exmem_health - Health of a device that provides ExMem memory
+ * @EXMEM_HEALTH_OK: in service
+ * @EXMEM_HEALTH_DEGRADED: new ExMem allocations avoid it while other ExMem
+ *	is healthy; its pages in use stay
+ * @EXMEM_HEALTH_FAILING: isolated; its pages are being migrated away and
+ *	its memory offlined
+ * @EXMEM_HEALTH_OFFLINE: drained, all its memory offline
+ *
+ * See Documentation/admin-guide/mm/exmem.rst.
+ */
+enum exmem_health {
+	EXMEM_HEALTH_OK,
+	EXMEM_HEALTH_DEGRADED,
+	EXMEM_HEALTH_FAILING,
+	EXMEM_HEALTH_OFFLINE,
+};
+
+/**
  * exmem_vm_flags_gfp - Apply a mapping's ZONE_EXMEM rule to a user allocation
  * @vm_flags: VMA flags; VM_EXMEM or VM_NORMAL decide, if either is set
  * @gfp: GFP flags of the allocation
@@ -52,6 +70,14 @@ int exmem_logical_node(int nid, int adist);
 void exmem_meminfo(unsigned long *total, unsigned long *free);
 int exmem_device_add(int mgid, const char *name);
 void exmem_device_remove(int mgid);
+const char *exmem_health_name(enum exmem_health health);
+int exmem_health_report(phys_addr_t start, u64 size, enum exmem_health health,
+			const char *event);
+void exmem_health_count_error(phys_addr_t start, u64 size);
+void exmem_health_set_link(phys_addr_t start, u64 size, unsigned int speed_mts,
+			   unsigned int width);
+int exmem_health_poison(phys_addr_t start, u64 size);
+void exmem_offline_begin(unsigned long start_pfn, unsigned long nr_pages);
 #else
 static inline bool exmem_online(void)
 {
@@ -97,6 +123,11 @@ static inline int exmem_device_add(int mgid, const char *name)
 }
 
 static inline void exmem_device_remove(int mgid)
+{
+}
+
+static inline void exmem_offline_begin(unsigned long start_pfn,
+				       unsigned long nr_pages)
 {
 }
 #endif

@@ -34,34 +34,14 @@
 #include <linux/xarray.h>
 
 #include "../internal.h"
+#include "device.h"
 
-/*
- * One device: the memory group that the blocks of one CXL device belong to,
- * registered by the driver that adds its memory (exmem_device_add()) and
- * shown in /sys/kernel/mm/exmem/devices/<name>/. Its kobject holds one
- * reference for the registration and one per online block; the last put
- * frees it after an RCU grace period (pin paths read blk->dev under RCU).
- */
-struct exmem_dev {
-	struct kobject kobj;
-	struct list_head list;		/* on exmem_devs, exmem_devs_lock */
-	struct memory_group *group;
-	int mgid;
-	unsigned long nr_blocks;	/* online ExMem blocks, exmem_devs_lock */
-	atomic_long_t pins;		/* pin references on its blocks */
-	struct rcu_head rcu;
-};
-
-/* One online memory block of ZONE_EXMEM. */
-struct exmem_block {
-	struct exmem_dev *dev;
-	atomic_long_t pins;		/* pin references on its pages */
-	struct rcu_head rcu;
-};
-
-static DEFINE_XARRAY(exmem_blocks);
-static LIST_HEAD(exmem_devs);
-static DEFINE_MUTEX(exmem_devs_lock);
+/* Online ExMem blocks by block id; see the locking rules above. */
+DEFINE_XARRAY(exmem_blocks);
+/* Registered devices (exmem_devs_lock). */
+LIST_HEAD(exmem_devs);
+/* Protects exmem_devs and the health fields of its devices. */
+DEFINE_MUTEX(exmem_devs_lock);
 
 /*
  * Budget: pin references a device may hold in place, in percent of its
@@ -73,10 +53,10 @@ static DEFINE_MUTEX(exmem_devs_lock);
 static unsigned int exmem_pin_budget_pct = 10;
 
 /* Pages per memory block: set once at init, constant afterwards. */
-static unsigned long exmem_block_pages __read_mostly;
+unsigned long exmem_block_pages __read_mostly;
 
 /* The memory block id of @pfn, as drivers/base/memory.c numbers blocks. */
-static unsigned long pfn_to_block_id(unsigned long pfn)
+unsigned long pfn_to_block_id(unsigned long pfn)
 {
 	return pfn / exmem_block_pages;
 }
@@ -217,6 +197,16 @@ static struct memory_group *pfn_memory_group(unsigned long pfn)
 	return group;
 }
 
+/* The physical range a device's blocks were ever online in. */
+static void exmem_dev_extend(struct exmem_dev *dev, unsigned long start_pfn)
+{
+	unsigned long end_pfn = start_pfn + exmem_block_pages;
+
+	if (!dev->end_pfn || start_pfn < dev->start_pfn)
+		dev->start_pfn = start_pfn;
+	dev->end_pfn = max(dev->end_pfn, end_pfn);
+}
+
 static int exmem_block_going_online(unsigned long start_pfn)
 {
 	struct memory_group *group = pfn_memory_group(start_pfn);
@@ -232,6 +222,7 @@ static int exmem_block_going_online(unsigned long start_pfn)
 	mutex_lock(&exmem_devs_lock);
 	blk->dev = exmem_dev_get(group);
 	if (blk->dev) {
+		exmem_dev_extend(blk->dev, start_pfn);
 		ret = xa_err(xa_store(&exmem_blocks, pfn_to_block_id(start_pfn),
 				      blk, GFP_KERNEL));
 		if (ret)
@@ -311,8 +302,6 @@ static unsigned long exmem_dev_free_pages(struct exmem_dev *dev)
 	return free;
 }
 
-#define to_exmem_dev(k) container_of(k, struct exmem_dev, kobj)
-
 static ssize_t capacity_bytes_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
@@ -373,7 +362,17 @@ static struct attribute *exmem_dev_attrs[] = {
 	&node_attr.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(exmem_dev);
+
+static const struct attribute_group exmem_dev_group = {
+	.attrs = exmem_dev_attrs,
+};
+
+/* Capacity and pins (here), health (health.c). */
+static const struct attribute_group *exmem_dev_groups[] = {
+	&exmem_dev_group,
+	&exmem_health_group,
+	NULL,
+};
 
 static void exmem_dev_release(struct kobject *kobj)
 {
@@ -389,8 +388,20 @@ static const struct kobj_type exmem_dev_ktype = {
 	.default_groups	= exmem_dev_groups,
 };
 
-/* /sys/kernel/mm/exmem/devices */
-static struct kobject *exmem_devices_kobj;
+/*
+ * /sys/kernel/mm/exmem/devices: a kset, so that devices can send uevents
+ * (health changes) with SUBSYSTEM=exmem.
+ */
+static struct kset *exmem_devices_kset;
+
+static const char *exmem_uevent_name(const struct kobject *kobj)
+{
+	return "exmem";
+}
+
+static const struct kset_uevent_ops exmem_uevent_ops = {
+	.name = exmem_uevent_name,
+};
 
 /**
  * exmem_device_add - Register the ExMem device of memory group @mgid
@@ -407,15 +418,17 @@ int exmem_device_add(int mgid, const char *name)
 	struct exmem_dev *dev;
 	int ret;
 
-	if (!group || !exmem_devices_kobj)
+	if (!group || !exmem_devices_kset)
 		return -EINVAL;
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return -ENOMEM;
 	dev->group = group;
 	dev->mgid = mgid;
-	ret = kobject_init_and_add(&dev->kobj, &exmem_dev_ktype,
-				   exmem_devices_kobj, "%s", name);
+	exmem_health_dev_init(dev);
+	dev->kobj.kset = exmem_devices_kset;
+	ret = kobject_init_and_add(&dev->kobj, &exmem_dev_ktype, NULL, "%s",
+				   name);
 	if (ret) {
 		kobject_put(&dev->kobj);
 		return ret;
@@ -423,6 +436,7 @@ int exmem_device_add(int mgid, const char *name)
 	mutex_lock(&exmem_devs_lock);
 	list_add(&dev->list, &exmem_devs);
 	mutex_unlock(&exmem_devs_lock);
+	kobject_uevent(&dev->kobj, KOBJ_ADD);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(exmem_device_add);
@@ -450,6 +464,7 @@ void exmem_device_remove(int mgid)
 	if (!found)
 		return;
 	WARN_ON_ONCE(found->nr_blocks);
+	exmem_health_dev_exit(found);
 	kobject_del(&found->kobj);
 	kobject_put(&found->kobj);
 }
@@ -461,8 +476,9 @@ static int __init exmem_sysfs_init(void)
 
 	if (!exmem_kobj)
 		return -ENOMEM;
-	exmem_devices_kobj = kobject_create_and_add("devices", exmem_kobj);
-	return exmem_devices_kobj ? 0 : -ENOMEM;
+	exmem_devices_kset = kset_create_and_add("devices", &exmem_uevent_ops,
+						 exmem_kobj);
+	return exmem_devices_kset ? 0 : -ENOMEM;
 }
 
 /*
@@ -472,6 +488,16 @@ static int __init exmem_sysfs_init(void)
 static bool exmem_notify_range(const struct memory_notify *mn)
 {
 	return zone_idx_is_exmem(page_zonenum(pfn_to_page(mn->start_pfn)));
+}
+
+/* A block is online: let health.c isolate it if its device is avoided. */
+static void exmem_block_online(unsigned long start_pfn)
+{
+	unsigned long id = pfn_to_block_id(start_pfn);
+	struct exmem_block *blk = xa_load(&exmem_blocks, id);
+
+	if (blk)
+		exmem_health_block_online(blk->dev, id, blk);
 }
 
 static int exmem_memory_callback(struct notifier_block *nb,
@@ -489,6 +515,12 @@ static int exmem_memory_callback(struct notifier_block *nb,
 		if (exmem_notify_range(mn))
 			ret = exmem_block_going_offline(mn->start_pfn,
 							mn->nr_pages);
+		break;
+	case MEM_ONLINE:
+		exmem_block_online(mn->start_pfn);
+		break;
+	case MEM_CANCEL_OFFLINE:
+		exmem_health_block_cancel_offline(mn->start_pfn);
 		break;
 	case MEM_CANCEL_ONLINE:
 	case MEM_OFFLINE:

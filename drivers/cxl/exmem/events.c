@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Where CXL events are handled for ZONE_EXMEM.
+ *
+ * The CXL core calls in from its AER handlers (core/ras.c), its event
+ * record handler and its poison list reader (core/mbox.c); link.c and the
+ * debugfs injector (inject.c) use the same entry points. Each event becomes
+ * an ExMem health report for the host physical ranges of the regions the
+ * memory device backs (mm/zone_exmem/health.c acts on it):
+ *
+ *   correctable errors  ce_threshold of them within ce_window_ms: degraded
+ *   media event, corrected               counts as a correctable error
+ *   media event, uncorrectable           the page goes to memory_failure()
+ *   media event, threshold descriptor    degraded
+ *   memory module: performance degraded, temperature, maintenance needed,
+ *                  replacement needed    degraded
+ *   uncorrectable error (AER)            failing: drained, then offline
+ *   poison list record                   the pages go to memory_failure()
+ *
+ * A device degraded by errors or events returns to ok after quiet_ms
+ * without any (the quiet timer). A record whose address maps to no region
+ * is logged and ignored.
+ *
+ * Locking: cxl_exmem_lock (a mutex) protects the monitors (one per memory
+ * device, in cxl_exmem_mons by memdev id). The regions of a memdev are read
+ * under cxl_region_rwsem. Every entry point may sleep: the core calls them
+ * from IRQ threads, the AER recovery thread and sysfs writes.
+ */
+#include <linux/exmem.h>
+#include <linux/moduleparam.h>
+#include <linux/range.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <cxlmem.h>
+#include <cxl.h>
+
+#include "../core/core.h"
+#include "cxl_exmem.h"
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "cxl_exmem."
+
+static unsigned int ce_threshold = 5;
+module_param(ce_threshold, uint, 0644);
+MODULE_PARM_DESC(ce_threshold,
+		 "Correctable errors within ce_window_ms that degrade a device (default 5)");
+
+static unsigned int ce_window_ms = 60000;
+module_param(ce_window_ms, uint, 0644);
+MODULE_PARM_DESC(ce_window_ms, "Correctable error window in ms (default 60000)");
+
+static unsigned int quiet_ms = 30000;
+module_param(quiet_ms, uint, 0644);
+MODULE_PARM_DESC(quiet_ms,
+		 "A device degraded by errors recovers after this many ms without any (default 30000)");
+
+/* CXL r3.0 8.2.9.2.1.1: bits 5:0 of a media event's address are flags. */
+#define CXL_EXMEM_DPA_MASK		GENMASK_ULL(63, 6)
+/* General media / DRAM event descriptor (CXL r3.0 Table 8-43). */
+#define CXL_EXMEM_DESC_UNCORRECTABLE	BIT(0)
+#define CXL_EXMEM_DESC_THRESHOLD	BIT(1)
+/* Health info (CXL r3.0 Table 8-100): health status, device temperature. */
+#define CXL_EXMEM_HS_MAINTENANCE	BIT(0)
+#define CXL_EXMEM_HS_PERF_DEGRADED	BIT(1)
+#define CXL_EXMEM_HS_REPLACE		BIT(2)
+#define CXL_EXMEM_AS_DEV_TEMP(as)	(((as) >> 2) & 0x3)
+
+/* What we remember of a memory device between events. */
+struct cxl_exmem_mon {
+	unsigned long window_start;	/* jiffies */
+	unsigned int ce_count;		/* correctable errors in the window */
+	bool degraded;			/* by errors or events: recovers */
+	int nr_ranges;
+	struct range ranges[CXL_EXMEM_MAX_RANGES];
+	struct delayed_work quiet_work;
+};
+
+static DEFINE_XARRAY(cxl_exmem_mons);
+static DEFINE_MUTEX(cxl_exmem_lock);
+
+struct cxl_exmem_ranges {
+	struct range *r;
+	int nr, max;
+};
+
+static int cxl_exmem_collect(struct device *dev, void *arg)
+{
+	struct cxl_exmem_ranges *rs = arg;
+	struct cxl_endpoint_decoder *cxled;
+	struct cxl_region *cxlr;
+
+	if (!is_endpoint_decoder(dev) || rs->nr == rs->max)
+		return 0;
+	cxled = to_cxl_endpoint_decoder(dev);
+	cxlr = cxled->cxld.region;
+	if (!cxlr || !cxlr->params.res)
+		return 0;
+	rs->r[rs->nr].start = cxlr->params.res->start;
+	rs->r[rs->nr].end = cxlr->params.res->end;
+	rs->nr++;
+	return 0;
+}
+
+/**
+ * cxl_exmem_memdev_ranges - Host physical ranges of the regions of a memdev
+ * @cxlmd: the memory device
+ * @r: array to fill
+ * @max: its size
+ *
+ * Return: the number of ranges filled in.
+ */
+int cxl_exmem_memdev_ranges(const struct cxl_memdev *cxlmd, struct range *r,
+			    int max)
+{
+	struct cxl_exmem_ranges rs = { .r = r, .max = max };
+
+	guard(rwsem_read)(&cxl_region_rwsem);
+	if (IS_ERR_OR_NULL(cxlmd->endpoint))
+		return 0;
+	device_for_each_child(&cxlmd->endpoint->dev, &rs, cxl_exmem_collect);
+	return rs.nr;
+}
+
+/* Report @health for each range; return how many were ExMem. */
+static int cxl_exmem_report(const struct range *r, int nr,
+			    enum exmem_health health, const char *why)
+{
+	int i, hits = 0;
+
+	for (i = 0; i < nr; i++)
+		if (!exmem_health_report(r[i].start, range_len(&r[i]), health,
+					 why))
+			hits++;
+	return hits;
+}
+
+static void cxl_exmem_count_errors(const struct range *r, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		exmem_health_count_error(r[i].start, range_len(&r[i]));
+}
+
+static void cxl_exmem_quiet_workfn(struct work_struct *work)
+{
+	struct cxl_exmem_mon *mon = container_of(to_delayed_work(work),
+						 struct cxl_exmem_mon,
+						 quiet_work);
+
+	mutex_lock(&cxl_exmem_lock);
+	if (mon->degraded) {
+		cxl_exmem_report(mon->ranges, mon->nr_ranges, EXMEM_HEALTH_OK,
+				 "quiet");
+		mon->degraded = false;
+		mon->ce_count = 0;
+	}
+	mutex_unlock(&cxl_exmem_lock);
+}
+
+/* The monitor of @cxlmd, created on first use; cxl_exmem_lock held. */
+static struct cxl_exmem_mon *cxl_exmem_mon(const struct cxl_memdev *cxlmd)
+{
+	struct cxl_exmem_mon *mon = xa_load(&cxl_exmem_mons, cxlmd->id);
+
+	lockdep_assert_held(&cxl_exmem_lock);
+	if (mon)
+		return mon;
+	mon = kzalloc(sizeof(*mon), GFP_KERNEL);
+	if (!mon)
+		return NULL;
+	INIT_DELAYED_WORK(&mon->quiet_work, cxl_exmem_quiet_workfn);
+	if (xa_err(xa_store(&cxl_exmem_mons, cxlmd->id, mon, GFP_KERNEL))) {
+		kfree(mon);
+		return NULL;
+	}
+	return mon;
+}
+
+/*
+ * Another error or event while degraded: restart the quiet period.
+ * cxl_exmem_lock held.
+ */
+static void cxl_exmem_not_quiet(struct cxl_exmem_mon *mon)
+{
+	if (mon->degraded)
+		mod_delayed_work(system_wq, &mon->quiet_work,
+				 msecs_to_jiffies(quiet_ms));
+}
+
+/**
+ * cxl_exmem_degrade - Report the ExMem memory of a memdev degraded
+ * @cxlmd: the memory device
+ * @why: the event, shown in sysfs and in the uevent
+ * @recovers: return to ok after quiet_ms without errors or events
+ */
+void cxl_exmem_degrade(const struct cxl_memdev *cxlmd, const char *why,
+		       bool recovers)
+{
+	struct range r[CXL_EXMEM_MAX_RANGES];
+	struct cxl_exmem_mon *mon;
+	int nr = cxl_exmem_memdev_ranges(cxlmd, r, ARRAY_SIZE(r));
+
+	if (!cxl_exmem_report(r, nr, EXMEM_HEALTH_DEGRADED, why) || !recovers)
+		return;
+	mutex_lock(&cxl_exmem_lock);
+	mon = cxl_exmem_mon(cxlmd);
+	if (mon) {
+		memcpy(mon->ranges, r, sizeof(r));
+		mon->nr_ranges = nr;
+		mon->degraded = true;
+		cxl_exmem_not_quiet(mon);
+	}
+	mutex_unlock(&cxl_exmem_lock);
+}
+
+/**
+ * cxl_exmem_quiet_now - End the quiet period of a memdev now (debugfs)
+ * @cxlmd: the memory device
+ */
+void cxl_exmem_quiet_now(const struct cxl_memdev *cxlmd)
+{
+	struct cxl_exmem_mon *mon;
+
+	mutex_lock(&cxl_exmem_lock);
+	mon = xa_load(&cxl_exmem_mons, cxlmd->id);
+	if (mon && mon->degraded)
+		mod_delayed_work(system_wq, &mon->quiet_work, 0);
+	mutex_unlock(&cxl_exmem_lock);
+}
+
+/**
+ * cxl_exmem_correctable_error - A correctable error of a memory device
+ * @cxlmd: the memory device (AER correctable, CXL RAS correctable, or a
+ *	corrected media event)
+ *
+ * Counted against its ExMem memory; ce_threshold errors within
+ * ce_window_ms make it degraded.
+ */
+void cxl_exmem_correctable_error(const struct cxl_memdev *cxlmd)
+{
+	struct range r[CXL_EXMEM_MAX_RANGES];
+	int nr = cxl_exmem_memdev_ranges(cxlmd, r, ARRAY_SIZE(r));
+	unsigned long window = msecs_to_jiffies(READ_ONCE(ce_window_ms));
+	struct cxl_exmem_mon *mon;
+	bool over = false;
+
+	if (!nr)
+		return;
+	cxl_exmem_count_errors(r, nr);
+	mutex_lock(&cxl_exmem_lock);
+	mon = cxl_exmem_mon(cxlmd);
+	if (mon) {
+		if (!mon->ce_count ||
+		    time_after(jiffies, mon->window_start + window)) {
+			mon->window_start = jiffies;
+			mon->ce_count = 0;
+		}
+		mon->ce_count++;
+		over = mon->ce_count >= max(READ_ONCE(ce_threshold), 1U);
+		cxl_exmem_not_quiet(mon);
+	}
+	mutex_unlock(&cxl_exmem_lock);
+	if (over)
+		cxl_exmem_degrade(cxlmd, "correctable-errors", true);
+}
+EXPORT_SYMBOL_NS_GPL(cxl_exmem_correctable_error, CXL);
+
+/**
+ * cxl_exmem_uncorrectable_error - An uncorrectable error of a memory device
+ * @cxlmd: the memory device
+ *
+ * Its ExMem memory becomes failing: isolated, drained and offlined by
+ * mm/zone_exmem/health.c.
+ *
+ * Return: true if the device backs ExMem memory: the caller must then keep
+ * the memdev (and so the region) until the memory is offline.
+ */
+bool cxl_exmem_uncorrectable_error(const struct cxl_memdev *cxlmd)
+{
+	struct range r[CXL_EXMEM_MAX_RANGES];
+	int nr = cxl_exmem_memdev_ranges(cxlmd, r, ARRAY_SIZE(r));
+
+	cxl_exmem_count_errors(r, nr);
+	return cxl_exmem_report(r, nr, EXMEM_HEALTH_FAILING,
+				"uncorrectable-error") > 0;
+}
+EXPORT_SYMBOL_NS_GPL(cxl_exmem_uncorrectable_error, CXL);
+
+/* Host physical address of @dpa, ULLONG_MAX if it maps to no region. */
+static u64 cxl_exmem_dpa_to_hpa(const struct cxl_memdev *cxlmd,
+				struct cxl_region *cxlr, u64 dpa)
+{
+	if (!cxlr)
+		cxlr = cxl_dpa_to_region(cxlmd, dpa);
+	if (!cxlr)
+		return ULLONG_MAX;
+	return cxl_dpa_to_hpa(cxlr, cxlmd, dpa);
+}
+
+static void cxl_exmem_media_event(const struct cxl_memdev *cxlmd,
+				  const struct cxl_event_media_hdr *hdr)
+{
+	u64 dpa = le64_to_cpu(hdr->phys_addr) & CXL_EXMEM_DPA_MASK;
+	u64 hpa;
+
+	scoped_guard(rwsem_read, &cxl_region_rwsem) {
+		guard(rwsem_read)(&cxl_dpa_rwsem);
+		hpa = cxl_exmem_dpa_to_hpa(cxlmd, NULL, dpa);
+	}
+	if (hpa == ULLONG_MAX) {
+		dev_warn_ratelimited(&cxlmd->dev,
+				     "ExMem: media event at DPA %#llx is in no region, ignored\n",
+				     dpa);
+		return;
+	}
+	if (hdr->descriptor & CXL_EXMEM_DESC_UNCORRECTABLE)
+		exmem_health_poison(hpa & PAGE_MASK, PAGE_SIZE);
+	else
+		cxl_exmem_correctable_error(cxlmd);
+	if (hdr->descriptor & CXL_EXMEM_DESC_THRESHOLD)
+		cxl_exmem_degrade(cxlmd, "media-threshold", true);
+}
+
+static void cxl_exmem_module_event(const struct cxl_memdev *cxlmd,
+				   const struct cxl_event_mem_module *rec)
+{
+	u8 hs = rec->info.health_status;
+
+	if (hs & CXL_EXMEM_HS_REPLACE)
+		cxl_exmem_degrade(cxlmd, "replace-device", false);
+	else if (hs & CXL_EXMEM_HS_PERF_DEGRADED)
+		cxl_exmem_degrade(cxlmd, "throttling", true);
+	else if (CXL_EXMEM_AS_DEV_TEMP(rec->info.add_status))
+		cxl_exmem_degrade(cxlmd, "temperature", true);
+	else if (hs & CXL_EXMEM_HS_MAINTENANCE)
+		cxl_exmem_degrade(cxlmd, "maintenance", true);
+}
+
+/**
+ * cxl_exmem_event - An event record read from a memory device
+ * @cxlmd: the memory device
+ * @type: general media, DRAM, memory module or generic
+ * @evt: the record
+ */
+void cxl_exmem_event(const struct cxl_memdev *cxlmd, enum cxl_event_type type,
+		     const union cxl_event *evt)
+{
+	switch (type) {
+	case CXL_CPER_EVENT_GEN_MEDIA:
+	case CXL_CPER_EVENT_DRAM:
+		cxl_exmem_media_event(cxlmd, &evt->media_hdr);
+		break;
+	case CXL_CPER_EVENT_MEM_MODULE:
+		cxl_exmem_module_event(cxlmd, &evt->mem_module);
+		break;
+	default:
+		break;
+	}
+}
+EXPORT_SYMBOL_NS_GPL(cxl_exmem_event, CXL);
+
+/**
+ * cxl_exmem_poison - A record of the device's poison list
+ * @cxlmd: the memory device
+ * @cxlr: the region being scanned, or NULL
+ * @rec: the record
+ *
+ * Called with cxl_region_rwsem and cxl_dpa_rwsem held for reading. The
+ * pages are queued for memory_failure(), which runs later in a work item.
+ */
+void cxl_exmem_poison(struct cxl_memdev *cxlmd, struct cxl_region *cxlr,
+		      const struct cxl_poison_record *rec)
+{
+	u64 dpa = le64_to_cpu(rec->address) & CXL_POISON_START_MASK;
+	u64 len = (u64)le32_to_cpu(rec->length) * CXL_POISON_LEN_MULT;
+	u64 hpa = cxl_exmem_dpa_to_hpa(cxlmd, cxlr, dpa);
+	u64 start;
+
+	if (hpa == ULLONG_MAX || !len) {
+		dev_warn_ratelimited(&cxlmd->dev,
+				     "ExMem: poison at DPA %#llx is in no region, ignored\n",
+				     dpa);
+		return;
+	}
+	start = hpa & PAGE_MASK;
+	exmem_health_poison(start, PAGE_ALIGN(hpa + len) - start);
+}
+EXPORT_SYMBOL_NS_GPL(cxl_exmem_poison, CXL);

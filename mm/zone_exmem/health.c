@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Health of ExMem devices, and what it changes in placement.
+ *
+ * The driver of a device (drivers/cxl/exmem/ for CXL) reports what it sees
+ * with exmem_health_report(); the administrator may set a state by writing
+ * /sys/kernel/mm/exmem/devices/<name>/health. The states:
+ *
+ *   ok        placement as usual.
+ *   degraded  new ExMem allocations avoid the device while another ExMem
+ *             device is ok: the pageblocks of its online blocks are
+ *             isolated (MIGRATE_ISOLATE), so the buddy allocator does not
+ *             hand out their free pages. Pages in use stay where they are.
+ *   failing   isolated at once, and every block is offlined: offline_pages()
+ *             migrates the pages to healthy ExMem first, to other memory if
+ *             no ExMem is left (exmem_migrate_in_tier()). Blocks that cannot
+ *             go yet (pinned pages) are retried every second.
+ *   offline   all its blocks are offline.
+ *
+ * No allocator is forked and no zone is split: isolation is the mechanism
+ * memory offlining and alloc_contig_range() already use.
+ *
+ * Every change is logged, counted (transitions) and sent as a KOBJ_CHANGE
+ * uevent of /sys/kernel/mm/exmem/devices/<name> carrying EXMEM_HEALTH,
+ * EXMEM_PREVIOUS and EXMEM_EVENT.
+ *
+ * Locking: drivers report from IRQ threads and PCI error handlers, which
+ * must not wait for memory hotplug. Reports are queued under
+ * exmem_health_reqs_lock (a spinlock) and applied by exmem_health_work on
+ * an ordered workqueue, which takes the device hotplug lock and then
+ * exmem_devs_lock. The device hotplug lock keeps blocks from going on- or
+ * offline while their isolation changes; exmem_devs_lock protects the
+ * device list and the health fields.
+ */
+#include <linux/device.h>
+#include <linux/exmem.h>
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/page-isolation.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+
+#include "../internal.h"
+#include "device.h"
+
+static const char * const exmem_health_names[] = {
+	[EXMEM_HEALTH_OK]	= "ok",
+	[EXMEM_HEALTH_DEGRADED]	= "degraded",
+	[EXMEM_HEALTH_FAILING]	= "failing",
+	[EXMEM_HEALTH_OFFLINE]	= "offline",
+};
+
+/**
+ * exmem_health_name - The sysfs name of a health state
+ * @health: a health state
+ *
+ * Return: "ok", "degraded", "failing", "offline", or "unknown".
+ */
+const char *exmem_health_name(enum exmem_health health)
+{
+	if ((unsigned int)health >= ARRAY_SIZE(exmem_health_names))
+		return "unknown";
+	return exmem_health_names[health];
+}
+EXPORT_SYMBOL_GPL(exmem_health_name);
+
+/* A report waiting for exmem_health_work. */
+struct exmem_health_req {
+	struct list_head list;
+	unsigned long start_pfn, end_pfn;
+	enum exmem_health health;
+	char event[EXMEM_EVENT_LEN];
+};
+
+static struct workqueue_struct *exmem_health_wq;
+static LIST_HEAD(exmem_health_reqs);
+static DEFINE_SPINLOCK(exmem_health_reqs_lock);
+
+static bool exmem_dev_overlaps(const struct exmem_dev *dev,
+			       unsigned long start_pfn, unsigned long end_pfn)
+{
+	return dev->end_pfn && start_pfn < dev->end_pfn &&
+	       end_pfn > dev->start_pfn;
+}
+
+/*
+ * Isolate (or release) the pageblocks of one online block. Free pages move
+ * to the isolated free lists; pages freed later follow them. A block with a
+ * page that cannot be isolated right now (off the LRU for a moment) is left
+ * as it is: the next change of any device's health tries again.
+ */
+static void exmem_block_isolate(unsigned long id, struct exmem_block *blk,
+				bool isolate)
+{
+	unsigned long pfn = id * exmem_block_pages;
+	unsigned long end = pfn + exmem_block_pages;
+
+	if (blk->isolated == isolate)
+		return;
+	if (!isolate) {
+		undo_isolate_page_range(pfn, end, MIGRATE_MOVABLE);
+		blk->isolated = false;
+		return;
+	}
+	if (start_isolate_page_range(pfn, end, MIGRATE_MOVABLE, 0, GFP_KERNEL)) {
+		pr_warn_ratelimited("exmem: memory%lu: busy pageblock, not isolated\n",
+				    id);
+		return;
+	}
+	/* Per-CPU lists may still hold its free pages: give them back. */
+	drain_all_pages(page_zone(pfn_to_page(pfn)));
+	blk->isolated = true;
+}
+
+/* Is another device ok, with memory online? exmem_devs_lock held. */
+static bool exmem_other_healthy(const struct exmem_dev *dev)
+{
+	struct exmem_dev *other;
+
+	list_for_each_entry(other, &exmem_devs, list)
+		if (other != dev && other->health == EXMEM_HEALTH_OK &&
+		    other->nr_blocks)
+			return true;
+	return false;
+}
+
+/*
+ * The isolation rule: a degraded device is avoided only while healthy ExMem
+ * is left to take its allocations; failing and offline ones always are.
+ */
+static bool exmem_dev_wants_isolation(const struct exmem_dev *dev)
+{
+	switch (dev->health) {
+	case EXMEM_HEALTH_OK:
+		return false;
+	case EXMEM_HEALTH_DEGRADED:
+		return exmem_other_healthy(dev);
+	default:
+		return true;
+	}
+}
+
+/* Apply the isolation rule to every device; both locks held. */
+static void exmem_rebalance(void)
+{
+	struct exmem_block *blk;
+	struct exmem_dev *dev;
+	unsigned long id;
+
+	lockdep_assert_held(&exmem_devs_lock);
+	list_for_each_entry(dev, &exmem_devs, list) {
+		bool isolate = exmem_dev_wants_isolation(dev);
+
+		xa_for_each(&exmem_blocks, id, blk)
+			if (blk->dev == dev)
+				exmem_block_isolate(id, blk, isolate);
+	}
+}
+
+static void exmem_dev_uevent(struct exmem_dev *dev, enum exmem_health old)
+{
+	char health[32], previous[32], event[16 + EXMEM_EVENT_LEN];
+	char *envp[4];
+
+	snprintf(health, sizeof(health), "EXMEM_HEALTH=%s",
+		 exmem_health_name(dev->health));
+	snprintf(previous, sizeof(previous), "EXMEM_PREVIOUS=%s",
+		 exmem_health_name(old));
+	snprintf(event, sizeof(event), "EXMEM_EVENT=%s", dev->last_event);
+	envp[0] = health;
+	envp[1] = previous;
+	envp[2] = event;
+	envp[3] = NULL;
+	kobject_uevent_env(&dev->kobj, KOBJ_CHANGE, envp);
+}
+
+/*
+ * Set the health of @dev because of @event. Reports only make a device
+ * worse, or bring a degraded one back to ok; @admin (a write to sysfs) may
+ * set any state. Both locks held; the caller rebalances the isolation.
+ */
+static void exmem_dev_set_health(struct exmem_dev *dev,
+				 enum exmem_health health, const char *event,
+				 bool admin)
+{
+	enum exmem_health old = dev->health;
+
+	lockdep_assert_held(&exmem_devs_lock);
+	if (!admin && old >= EXMEM_HEALTH_FAILING && health < old)
+		return;
+	strscpy(dev->last_event, event, sizeof(dev->last_event));
+	if (health == old)
+		return;
+	WRITE_ONCE(dev->health, health);
+	WRITE_ONCE(dev->transitions, dev->transitions + 1);
+	pr_info("exmem: %s: health %s -> %s (%s)\n", kobject_name(&dev->kobj),
+		exmem_health_name(old), exmem_health_name(health), event);
+	exmem_dev_uevent(dev, old);
+	if (health == EXMEM_HEALTH_FAILING)
+		queue_delayed_work(exmem_health_wq, &dev->drain_work, 0);
+}
+
+/* Apply the queued reports; runs on exmem_health_wq. */
+static void exmem_health_workfn(struct work_struct *work)
+{
+	struct exmem_health_req *req, *tmp;
+	struct exmem_dev *dev;
+	LIST_HEAD(reqs);
+
+	spin_lock(&exmem_health_reqs_lock);
+	list_splice_init(&exmem_health_reqs, &reqs);
+	spin_unlock(&exmem_health_reqs_lock);
+
+	lock_device_hotplug();
+	mutex_lock(&exmem_devs_lock);
+	list_for_each_entry_safe(req, tmp, &reqs, list) {
+		list_for_each_entry(dev, &exmem_devs, list)
+			if (exmem_dev_overlaps(dev, req->start_pfn, req->end_pfn))
+				exmem_dev_set_health(dev, req->health,
+						     req->event, false);
+		list_del(&req->list);
+		kfree(req);
+	}
+	exmem_rebalance();
+	mutex_unlock(&exmem_devs_lock);
+	unlock_device_hotplug();
+}
+
+static DECLARE_WORK(exmem_health_work, exmem_health_workfn);
+
+/**
+ * exmem_health_report - Report the health of the ExMem memory in a range
+ * @start: physical start address
+ * @size: size in bytes
+ * @health: what the driver sees; EXMEM_HEALTH_OFFLINE is taken as
+ *	EXMEM_HEALTH_FAILING (a device goes offline once it is drained)
+ * @event: why, a short name shown in sysfs and the uevent
+ *
+ * May sleep; never waits for memory hotplug. The change is applied
+ * asynchronously to every ExMem device whose memory overlaps the range.
+ *
+ * Return: 0, -EINVAL for an empty range or a bad state, -ENOMEM, or
+ * -ENODEV before ExMem is initialised.
+ */
+int exmem_health_report(phys_addr_t start, u64 size, enum exmem_health health,
+			const char *event)
+{
+	struct exmem_health_req *req;
+
+	if (!size || start + size < start || !event ||
+	    (unsigned int)health > EXMEM_HEALTH_OFFLINE)
+		return -EINVAL;
+	if (!exmem_health_wq)
+		return -ENODEV;
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	req->start_pfn = PHYS_PFN(start);
+	req->end_pfn = PFN_UP(start + size);
+	req->health = min(health, EXMEM_HEALTH_FAILING);
+	strscpy(req->event, event, sizeof(req->event));
+
+	spin_lock(&exmem_health_reqs_lock);
+	list_add_tail(&req->list, &exmem_health_reqs);
+	spin_unlock(&exmem_health_reqs_lock);
+	queue_work(exmem_health_wq, &exmem_health_work);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(exmem_health_report);
+
+/**
+ * exmem_health_count_error - Count an error against the devices of a range
+ * @start: physical start address
+ * @size: size in bytes
+ *
+ * May sleep. Shown as /sys/kernel/mm/exmem/devices/<name>/errors.
+ */
+void exmem_health_count_error(phys_addr_t start, u64 size)
+{
+	unsigned long start_pfn = PHYS_PFN(start), end_pfn = PFN_UP(start + size);
+	struct exmem_dev *dev;
+
+	mutex_lock(&exmem_devs_lock);
+	list_for_each_entry(dev, &exmem_devs, list)
+		if (exmem_dev_overlaps(dev, start_pfn, end_pfn))
+			atomic_long_inc(&dev->errors);
+	mutex_unlock(&exmem_devs_lock);
+}
+EXPORT_SYMBOL_GPL(exmem_health_count_error);
+
+/**
+ * exmem_health_set_link - Record the trained link of the devices of a range
+ * @start: physical start address
+ * @size: size in bytes
+ * @speed_mts: link speed in MT/s
+ * @width: link width in lanes
+ *
+ * May sleep. Shown as link_speed_mts and link_width in sysfs.
+ */
+void exmem_health_set_link(phys_addr_t start, u64 size, unsigned int speed_mts,
+			   unsigned int width)
+{
+	unsigned long start_pfn = PHYS_PFN(start), end_pfn = PFN_UP(start + size);
+	struct exmem_dev *dev;
+
+	mutex_lock(&exmem_devs_lock);
+	list_for_each_entry(dev, &exmem_devs, list) {
+		if (!exmem_dev_overlaps(dev, start_pfn, end_pfn))
+			continue;
+		WRITE_ONCE(dev->link_speed_mts, speed_mts);
+		WRITE_ONCE(dev->link_width, width);
+	}
+	mutex_unlock(&exmem_devs_lock);
+}
+EXPORT_SYMBOL_GPL(exmem_health_set_link);
+
+/**
+ * exmem_health_poison - Hand poisoned ExMem pages to memory_failure()
+ * @start: physical start address of the poisoned range
+ * @size: size in bytes
+ *
+ * Only online ZONE_EXMEM pages are queued; memory_failure() then unmaps
+ * them, so that only the processes that touch them get SIGBUS. May be
+ * called in any context that may sleep.
+ *
+ * Return: the number of pages queued, or -EINVAL for a range that holds
+ * no online ExMem page (logged: a record pointing elsewhere is ignored).
+ */
+int exmem_health_poison(phys_addr_t start, u64 size)
+{
+	unsigned long pfn, end_pfn = PFN_UP(start + size);
+	struct page *page;
+	int queued = 0;
+
+	if (!size || start + size < start)
+		return -EINVAL;
+	for (pfn = PHYS_PFN(start); pfn < end_pfn; pfn++) {
+		page = pfn_to_online_page(pfn);
+		if (!page || !zone_idx_is_exmem(page_zonenum(page)))
+			continue;
+		memory_failure_queue(pfn, 0);
+		exmem_health_count_error(PFN_PHYS(pfn), PAGE_SIZE);
+		queued++;
+	}
+	if (!queued) {
+		pr_warn_ratelimited("exmem: poison at %pa (+%llu) is not online ExMem, ignored\n",
+				    &start, size);
+		return -EINVAL;
+	}
+	return queued;
+}
+EXPORT_SYMBOL_GPL(exmem_health_poison);
+
+/* Offline one memory block; the device hotplug lock is held. */
+static int exmem_offline_block(unsigned long id)
+{
+	struct memory_block *mem;
+	int ret;
+
+	mem = find_memory_block(pfn_to_section_nr(id * exmem_block_pages));
+	if (!mem)
+		return 0;
+	ret = device_offline(&mem->dev);
+	put_device(&mem->dev);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * FAILING: offline every block of the device. Each offline migrates the
+ * block's pages away (offline_pages() drops our isolation first, see
+ * exmem_offline_begin()). Retried every second while a block refuses.
+ */
+static void exmem_drain_workfn(struct work_struct *work)
+{
+	struct exmem_dev *dev = container_of(to_delayed_work(work),
+					     struct exmem_dev, drain_work);
+	struct exmem_block *blk;
+	unsigned long id = 0;
+	int ret, busy = 0;
+
+	lock_device_hotplug();
+	if (READ_ONCE(dev->health) != EXMEM_HEALTH_FAILING)
+		goto out;
+	/* Offlining erases entries: look each one up again. */
+	while ((blk = xa_find(&exmem_blocks, &id, ULONG_MAX, XA_PRESENT))) {
+		if (blk->dev == dev) {
+			ret = exmem_offline_block(id);
+			if (ret) {
+				pr_info_ratelimited("exmem: %s: memory%lu not drained yet (%d)\n",
+						    kobject_name(&dev->kobj), id, ret);
+				busy++;
+			}
+		}
+		id++;
+	}
+	if (busy) {
+		queue_delayed_work(exmem_health_wq, &dev->drain_work, HZ);
+		goto out;
+	}
+	mutex_lock(&exmem_devs_lock);
+	exmem_dev_set_health(dev, EXMEM_HEALTH_OFFLINE, "drained", false);
+	exmem_rebalance();
+	mutex_unlock(&exmem_devs_lock);
+out:
+	unlock_device_hotplug();
+}
+
+/**
+ * exmem_offline_begin - Release health isolation before offlining
+ * @start_pfn: first PFN of the range offline_pages() is about to isolate
+ * @nr_pages: its size
+ *
+ * offline_pages() isolates the range itself and fails on pageblocks that
+ * are isolated already: drop ours first. If the offline fails, the memory
+ * notifier isolates the blocks again (MEM_CANCEL_OFFLINE). Called with the
+ * device hotplug lock held.
+ */
+void exmem_offline_begin(unsigned long start_pfn, unsigned long nr_pages)
+{
+	unsigned long id = pfn_to_block_id(start_pfn);
+	unsigned long last = pfn_to_block_id(start_pfn + nr_pages - 1);
+	struct exmem_block *blk;
+
+	for (; id <= last; id++) {
+		blk = xa_load(&exmem_blocks, id);
+		if (blk)
+			exmem_block_isolate(id, blk, false);
+	}
+}
+
+/* MEM_ONLINE of an ExMem block: isolate it if its device is avoided. */
+void exmem_health_block_online(struct exmem_dev *dev, unsigned long id,
+			       struct exmem_block *blk)
+{
+	mutex_lock(&exmem_devs_lock);
+	if (exmem_dev_wants_isolation(dev))
+		exmem_block_isolate(id, blk, true);
+	mutex_unlock(&exmem_devs_lock);
+}
+
+/* MEM_CANCEL_OFFLINE: the block stays; isolate it again if needed. */
+void exmem_health_block_cancel_offline(unsigned long start_pfn)
+{
+	unsigned long id = pfn_to_block_id(start_pfn);
+	struct exmem_block *blk = xa_load(&exmem_blocks, id);
+
+	if (blk)
+		exmem_health_block_online(blk->dev, id, blk);
+}
+
+void exmem_health_dev_init(struct exmem_dev *dev)
+{
+	dev->health = EXMEM_HEALTH_OK;
+	strscpy(dev->last_event, "none", sizeof(dev->last_event));
+	INIT_DELAYED_WORK(&dev->drain_work, exmem_drain_workfn);
+}
+
+/* The device is being unregistered; no block of it is online. */
+void exmem_health_dev_exit(struct exmem_dev *dev)
+{
+	cancel_delayed_work_sync(&dev->drain_work);
+}
+
+static ssize_t health_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  exmem_health_name(READ_ONCE(to_exmem_dev(kobj)->health)));
+}
+
+/*
+ * The administrator sets a state: "ok" returns a device to service,
+ * "degraded" steers allocations away, "failing" and "offline" drain it.
+ */
+static ssize_t health_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	struct exmem_dev *dev = to_exmem_dev(kobj);
+	int health = sysfs_match_string(exmem_health_names, buf);
+	int ret;
+
+	if (health < 0)
+		return -EINVAL;
+	ret = lock_device_hotplug_sysfs();
+	if (ret)
+		return ret;
+	mutex_lock(&exmem_devs_lock);
+	exmem_dev_set_health(dev, min(health, EXMEM_HEALTH_FAILING), "admin",
+			     true);
+	exmem_rebalance();
+	mutex_unlock(&exmem_devs_lock);
+	unlock_device_hotplug();
+	return count;
+}
+
+static ssize_t last_event_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct exmem_dev *dev = to_exmem_dev(kobj);
+	ssize_t len;
+
+	mutex_lock(&exmem_devs_lock);
+	len = sysfs_emit(buf, "%s\n", dev->last_event);
+	mutex_unlock(&exmem_devs_lock);
+	return len;
+}
+
+static ssize_t errors_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_exmem_dev(kobj)->errors));
+}
+
+static ssize_t transitions_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(to_exmem_dev(kobj)->transitions));
+}
+
+static ssize_t link_speed_mts_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(to_exmem_dev(kobj)->link_speed_mts));
+}
+
+static ssize_t link_width_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_exmem_dev(kobj)->link_width));
+}
+
+static struct kobj_attribute health_attr = __ATTR_RW(health);
+static struct kobj_attribute last_event_attr = __ATTR_RO(last_event);
+static struct kobj_attribute errors_attr = __ATTR_RO(errors);
+static struct kobj_attribute transitions_attr = __ATTR_RO(transitions);
+static struct kobj_attribute link_speed_mts_attr = __ATTR_RO(link_speed_mts);
+static struct kobj_attribute link_width_attr = __ATTR_RO(link_width);
+
+static struct attribute *exmem_health_attrs[] = {
+	&health_attr.attr,
+	&last_event_attr.attr,
+	&errors_attr.attr,
+	&transitions_attr.attr,
+	&link_speed_mts_attr.attr,
+	&link_width_attr.attr,
+	NULL,
+};
+
+const struct attribute_group exmem_health_group = {
+	.attrs = exmem_health_attrs,
+};
+
+static int __init exmem_health_init(void)
+{
+	exmem_health_wq = alloc_ordered_workqueue("exmem_health", 0);
+	return exmem_health_wq ? 0 : -ENOMEM;
+}
+subsys_initcall(exmem_health_init);

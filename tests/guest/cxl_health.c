@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Specification: CXL link errors, media events and QoS change where ExMem
+ * memory is placed. Events are injected with QEMU's own QMP commands
+ * (cxl-inject-*, relayed from this guest by scripts/qmp-broker.py), so the
+ * real CXL driver callbacks run; the debugfs injector is used only for
+ * states QEMU cannot produce on demand.
+ *
+ * This test runs in its own boot, in which the first CXL device
+ * (cxl-vmem0) trained a slow link (x-speed=8,x-width=4). Its tests run in
+ * order and the last one leaves a device offline.
+ *
+ * Placement is checked on real pages: pagemap PFNs against each device's
+ * host physical range.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "exmem_test.h"
+#include "exmem_cxl.h"
+
+#define MAP_LEN		(32UL << 20)
+#define LOAD_LEN	(96UL << 20)
+#define OWNER_PAGES	16
+#define POISONED	5		/* the owner's page that gets poisoned */
+#define WAIT_S		120		/* bound for asynchronous reactions */
+#define KPF_HWPOISON	19
+#define PATTERN(i)	((unsigned long)(i) * 0x9e3779b97f4a7c15UL + 1)
+
+/* Pages of [buf, buf + len) on each device, and elsewhere. */
+struct placement {
+	unsigned long on[EXMEM_CXL_MAX];
+	unsigned long elsewhere;
+};
+
+static int place(const char *buf, size_t len, const struct exmem_cxl_dev *d,
+		 int n, struct placement *p)
+{
+	size_t i, nr = len / 4096;
+	uint64_t *e = calloc(nr, sizeof(*e));
+	const struct exmem_cxl_dev *dev;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	if (!e)
+		return -1;
+	err = exmem_pagemap(0, buf, len, e);
+	for (i = 0; !err && i < nr; i++) {
+		unsigned long long phys = (e[i] & ((1ULL << 55) - 1)) * 4096;
+
+		dev = (e[i] >> 63) ? exmem_cxl_dev_of(d, n, phys) : NULL;
+		if (dev)
+			p->on[dev - d]++;
+		else
+			p->elsewhere++;
+	}
+	free(e);
+	return err;
+}
+
+/* Map and fault in @len bytes of MAP_EXMEM memory, and see where it is. */
+static int map_and_place(size_t len, const struct exmem_cxl_dev *d, int n,
+			 struct placement *p)
+{
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM | MAP_POPULATE,
+			 -1, 0);
+	int err;
+
+	if (buf == MAP_FAILED)
+		return -1;
+	err = place(buf, len, d, n, p);
+	munmap(buf, len);
+	return err;
+}
+
+static void fill(unsigned long *w, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		w[i] = PATTERN(i);
+}
+
+static unsigned long bad_words(const unsigned long *w, size_t len)
+{
+	unsigned long bad = 0;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		bad += w[i] != PATTERN(i);
+	return bad;
+}
+
+static int set_param(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), EXMEM_CXL_PARAMS "/%s", name);
+	return exmem_write_file(path, val);
+}
+
+static int inject(const char *memdev, const char *event)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "%s %s", memdev, event);
+	return exmem_write_file(EXMEM_CXL_INJECT, line);
+}
+
+/*
+ * An owner: a process with OWNER_PAGES of MAP_EXMEM memory full of a
+ * pattern. On a byte from @go it touches every page and reports, in
+ * @result, the pages that raised SIGBUS and the words found wrong.
+ */
+struct owner_result {
+	unsigned long *addr;
+	int sigbus[OWNER_PAGES];
+	unsigned long bad;
+	int done;
+};
+
+static sigjmp_buf owner_jmp;
+
+static void owner_sigbus(int sig)
+{
+	siglongjmp(owner_jmp, 1);
+}
+
+static void owner_main(struct owner_result *r, int go)
+{
+	unsigned long *buf = mmap(NULL, OWNER_PAGES * 4096UL,
+				  PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM |
+				  MAP_POPULATE, -1, 0);
+	volatile int page;
+	char c;
+
+	if (buf == MAP_FAILED)
+		_exit(1);
+	fill(buf, OWNER_PAGES * 4096UL);
+	r->addr = buf;
+	__atomic_store_n(&r->done, 1, __ATOMIC_SEQ_CST);
+	if (read(go, &c, 1) != 1)
+		_exit(1);
+	signal(SIGBUS, owner_sigbus);
+	for (page = 0; page < OWNER_PAGES; page++) {
+		unsigned long *w = buf + page * 4096 / sizeof(*w);
+		size_t i;
+
+		if (sigsetjmp(owner_jmp, 1)) {
+			r->sigbus[page] = 1;
+			continue;
+		}
+		for (i = 0; i < 4096 / sizeof(*w); i++)
+			r->bad += w[i] != PATTERN(page * 4096 / sizeof(*w) + i);
+	}
+	__atomic_store_n(&r->done, 2, __ATOMIC_SEQ_CST);
+	_exit(0);
+}
+
+struct owner {
+	pid_t pid;
+	int go;
+	struct owner_result *r;
+};
+
+static int owner_start(struct owner *o)
+{
+	int p[2];
+
+	o->r = mmap(NULL, sizeof(*o->r), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (o->r == MAP_FAILED || pipe(p))
+		return -1;
+	memset(o->r, 0, sizeof(*o->r));
+	o->pid = fork();
+	if (o->pid == 0) {
+		close(p[1]);
+		owner_main(o->r, p[0]);
+	}
+	close(p[0]);
+	o->go = p[1];
+	while (o->pid > 0 && !__atomic_load_n(&o->r->done, __ATOMIC_SEQ_CST))
+		usleep(10000);
+	return o->pid > 0 ? 0 : -1;
+}
+
+/* Host physical address of the owner's page @page. */
+static unsigned long long owner_phys(const struct owner *o, int page)
+{
+	uint64_t e[OWNER_PAGES];
+
+	if (exmem_pagemap(o->pid, o->r->addr, sizeof(e) / 8 * 4096, e) ||
+	    !(e[page] >> 63))
+		return 0;
+	return (e[page] & ((1ULL << 55) - 1)) * 4096;
+}
+
+/* Let the owner check its pages; its exit status. */
+static int owner_finish(struct owner *o)
+{
+	int status;
+
+	if (write(o->go, "g", 1) != 1)
+		return -1;
+	close(o->go);
+	waitpid(o->pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Wait until memory_failure() has taken @phys (asynchronous). */
+static int wait_hwpoison(unsigned long long phys)
+{
+	int i;
+
+	for (i = 0; i < WAIT_S * 10; i++) {
+		if (exmem_kpageflags(phys / 4096) & (1ULL << KPF_HWPOISON))
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+FIXTURE(health) {
+	struct exmem_cxl_dev dev[EXMEM_CXL_MAX];
+	int n;
+	int uevents;
+	char event[64];
+};
+
+FIXTURE_SETUP(health)
+{
+	self->n = exmem_cxl_devs(self->dev, EXMEM_CXL_MAX);
+	if (self->n < 2)
+		SKIP(return, "needs two CXL devices backing ExMem (found %d)",
+		     self->n);
+	self->uevents = exmem_uevent_open();
+	ASSERT_GE(self->uevents, 0);
+	ASSERT_EQ(0, set_param("ce_threshold", "3"));
+	ASSERT_EQ(0, set_param("quiet_ms", "600000"));
+}
+
+FIXTURE_TEARDOWN(health)
+{
+	char h[32];
+	int i;
+
+	set_param("ce_threshold", "5");
+	set_param("quiet_ms", "30000");
+	for (i = 0; i < self->n; i++)
+		if (!exmem_dev_attr(self->dev[i].dax, "health", h, sizeof(h)) &&
+		    strcmp(h, "failing") && strcmp(h, "offline"))
+			exmem_dev_set_health(self->dev[i].dax, "ok");
+	if (self->uevents >= 0)
+		close(self->uevents);
+}
+
+/*
+ * A device whose link trained far below the other's is degraded as its
+ * memory comes online; new MAP_EXMEM pages go to the other device; the
+ * administrator returns it to service by writing "ok".
+ */
+TEST_F_TIMEOUT(health, slow_link_is_degraded_and_avoided, 300)
+{
+	const struct exmem_cxl_dev *slow = &self->dev[0], *fast = &self->dev[1];
+	struct placement p;
+	char buf[64];
+
+	if (exmem_dev_long(slow->dax, "link_speed_mts") *
+	    exmem_dev_long(slow->dax, "link_width") >=
+	    exmem_dev_long(fast->dax, "link_speed_mts") *
+	    exmem_dev_long(fast->dax, "link_width"))
+		SKIP(return, "%s trained no slower link in this boot", slow->qdev);
+	TH_LOG("%s (%s): %ld MT/s x%ld; %s: %ld MT/s x%ld", slow->qdev,
+	       slow->dax, exmem_dev_long(slow->dax, "link_speed_mts"),
+	       exmem_dev_long(slow->dax, "link_width"), fast->qdev,
+	       exmem_dev_long(fast->dax, "link_speed_mts"),
+	       exmem_dev_long(fast->dax, "link_width"));
+	ASSERT_EQ(0, exmem_dev_attr(slow->dax, "health", buf, sizeof(buf)));
+	ASSERT_STREQ("degraded", buf);
+	ASSERT_EQ(0, exmem_dev_attr(slow->dax, "last_event", buf, sizeof(buf)));
+	ASSERT_STREQ("link-degraded", buf);
+
+	ASSERT_EQ(0, map_and_place(MAP_LEN, self->dev, self->n, &p));
+	TH_LOG("MAP_EXMEM pages: %lu on %s, %lu on %s, %lu elsewhere",
+	       p.on[0], slow->dax, p.on[1], fast->dax, p.elsewhere);
+	EXPECT_EQ(0, p.on[0]);
+	EXPECT_EQ(MAP_LEN / 4096, p.on[1]);
+
+	ASSERT_EQ(0, exmem_dev_set_health(slow->dax, "ok"));
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, slow->dax, "ok",
+				       self->event, sizeof(self->event), WAIT_S));
+	EXPECT_STREQ("admin", self->event);
+}
+
+/* Garbage is refused with EINVAL or ENODEV; users other than root get EACCES. */
+TEST_F(health, bad_input_is_refused)
+{
+	const char *dax = self->dev[0].dax;
+	char path[128], buf[64];
+	pid_t pid;
+	int status;
+
+	EXPECT_EQ(-EINVAL, exmem_dev_set_health(dax, "healthy"));
+	EXPECT_EQ(-EINVAL, exmem_dev_set_health(dax, "\n"));
+	EXPECT_EQ(-EINVAL, inject(self->dev[0].memdev, "meltdown"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(EXMEM_CXL_INJECT, "mem0"));
+	EXPECT_EQ(-ENODEV, inject("mem99", "throttle"));
+	EXPECT_EQ(-ENODEV, inject("region0", "throttle"));
+	EXPECT_EQ(-EINVAL, set_param("ce_threshold", "many"));
+	EXPECT_EQ(-EINVAL, set_param("quiet_ms", "-1"));
+	/* Nothing changed. */
+	ASSERT_EQ(0, exmem_dev_attr(dax, "health", buf, sizeof(buf)));
+	EXPECT_STREQ("ok", buf);
+
+	snprintf(path, sizeof(path), EXMEM_DEVICES "/%s/health", dax);
+	pid = fork();
+	if (pid == 0) {
+		int e1, e2;
+
+		if (setuid(65534))
+			_exit(2);
+		e1 = open(path, O_WRONLY) < 0 ? errno : 0;
+		e2 = open(EXMEM_CXL_INJECT, O_WRONLY) < 0 ? errno : 0;
+		_exit(e1 == EACCES && e2 == EACCES ? 0 : 1);
+	}
+	ASSERT_GT(pid, 0);
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * ce_threshold correctable errors (QMP cxl-inject-correctable-error, the
+ * driver's AER handler) degrade a device: new MAP_EXMEM pages avoid it.
+ * After quiet_ms without errors it is ok again.
+ */
+TEST_F_TIMEOUT(health, correctable_errors_degrade_then_quiet_recovers, 600)
+{
+	const struct exmem_cxl_dev *b = &self->dev[1];
+	struct placement p;
+	long errors;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		errors = exmem_dev_long(b->dax, "errors");
+		ASSERT_EQ(0, exmem_cxl_inject_correctable(b));
+		/* One at a time: AER merges errors that arrive together. */
+		ASSERT_EQ(0, exmem_wait_errors(b->dax, errors, WAIT_S));
+	}
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, b->dax, "degraded",
+				       self->event, sizeof(self->event), WAIT_S));
+	EXPECT_STREQ("correctable-errors", self->event);
+
+	ASSERT_EQ(0, map_and_place(MAP_LEN, self->dev, self->n, &p));
+	TH_LOG("MAP_EXMEM pages while %s is degraded: %lu on it, %lu on %s",
+	       b->dax, p.on[1], p.on[0], self->dev[0].dax);
+	EXPECT_EQ(0, p.on[1]);
+	EXPECT_EQ(MAP_LEN / 4096, p.on[0]);
+
+	/* A short quiet period; one more error restarts it. */
+	ASSERT_EQ(0, set_param("quiet_ms", "1000"));
+	errors = exmem_dev_long(b->dax, "errors");
+	ASSERT_EQ(0, exmem_cxl_inject_correctable(b));
+	ASSERT_EQ(0, exmem_wait_errors(b->dax, errors, WAIT_S));
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, b->dax, "ok",
+				       self->event, sizeof(self->event), WAIT_S));
+	EXPECT_STREQ("quiet", self->event);
+}
+
+/*
+ * A memory module event reporting degraded performance (throttling, QMP
+ * cxl-inject-memory-module-event) degrades the device.
+ */
+TEST_F_TIMEOUT(health, throttling_event_degrades, 300)
+{
+	const struct exmem_cxl_dev *a = &self->dev[0];
+	struct placement p;
+
+	ASSERT_EQ(0, exmem_cxl_inject_module(a, 0x2));
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, a->dax, "degraded",
+				       self->event, sizeof(self->event), WAIT_S));
+	EXPECT_STREQ("throttling", self->event);
+	ASSERT_EQ(0, map_and_place(MAP_LEN, self->dev, self->n, &p));
+	EXPECT_EQ(0, p.on[0]);
+	EXPECT_EQ(MAP_LEN / 4096, p.on[1]);
+
+	ASSERT_EQ(0, inject(a->memdev, "quiet"));
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, a->dax, "ok",
+				       self->event, sizeof(self->event), WAIT_S));
+}
+
+/*
+ * A media event whose address lies outside every region is logged and
+ * ignored: no error counted, no state change, no page poisoned. A second,
+ * corrected event inside the region shows that both were processed.
+ */
+TEST_F_TIMEOUT(health, event_outside_region_is_ignored, 300)
+{
+	const struct exmem_cxl_dev *a = &self->dev[0];
+	long errors = exmem_dev_long(a->dax, "errors");
+	char buf[32];
+
+	ASSERT_EQ(0, exmem_cxl_inject_media(a, a->dpa_base + a->size + 4096, 1));
+	ASSERT_EQ(0, exmem_cxl_inject_media(a, a->dpa_base + 8192, 0));
+	ASSERT_EQ(0, exmem_wait_errors(a->dax, errors, WAIT_S));
+	EXPECT_EQ(errors + 1, exmem_dev_long(a->dax, "errors"));
+	ASSERT_EQ(0, exmem_dev_attr(a->dax, "health", buf, sizeof(buf)));
+	EXPECT_STREQ("ok", buf);
+}
+
+/* With every device degraded, ExMem still serves MAP_EXMEM. */
+TEST_F_TIMEOUT(health, all_degraded_still_serves, 300)
+{
+	struct placement p;
+	int i;
+
+	for (i = 0; i < self->n; i++) {
+		ASSERT_EQ(0, inject(self->dev[i].memdev, "throttle"));
+		ASSERT_EQ(0, exmem_wait_health(self->dev[i].dax, "degraded",
+					       WAIT_S));
+	}
+	ASSERT_EQ(0, map_and_place(MAP_LEN, self->dev, self->n, &p));
+	TH_LOG("all degraded: %lu + %lu pages on the devices, %lu elsewhere",
+	       p.on[0], p.on[1], p.elsewhere);
+	EXPECT_EQ(MAP_LEN / 4096, p.on[0] + p.on[1]);
+	for (i = 0; i < self->n; i++) {
+		ASSERT_EQ(0, inject(self->dev[i].memdev, "quiet"));
+		ASSERT_EQ(0, exmem_wait_health(self->dev[i].dax, "ok", WAIT_S));
+	}
+}
+
+/*
+ * Poison on the device's poison list (QMP cxl-inject-poison, read through
+ * trigger_poison_list) goes to memory_failure(): the page's owner gets
+ * SIGBUS on that page and only there; this process, which owns other
+ * ExMem pages, does not.
+ */
+TEST_F_TIMEOUT(health, poisoned_page_sigbus_only_for_owner, 300)
+{
+	unsigned long *mine = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM |
+				   MAP_POPULATE, -1, 0);
+	const struct exmem_cxl_dev *d;
+	unsigned long long phys;
+	struct owner o;
+	int i;
+
+	ASSERT_NE(MAP_FAILED, mine);
+	fill(mine, MAP_LEN);
+	ASSERT_EQ(0, owner_start(&o));
+	phys = owner_phys(&o, POISONED);
+	d = exmem_cxl_dev_of(self->dev, self->n, phys);
+	ASSERT_NE(NULL, d);
+	TH_LOG("poisoning %#llx (%s DPA %#llx)", phys, d->qdev,
+	       exmem_cxl_dpa(d, phys));
+	ASSERT_EQ(0, exmem_cxl_inject_poison(d, exmem_cxl_dpa(d, phys)));
+	ASSERT_EQ(0, exmem_cxl_trigger_poison_list(d));
+	ASSERT_EQ(0, wait_hwpoison(phys));
+
+	ASSERT_EQ(0, owner_finish(&o));
+	for (i = 0; i < OWNER_PAGES; i++)
+		EXPECT_EQ(i == POISONED, o.r->sigbus[i]);
+	EXPECT_EQ(0, o.r->bad);
+	EXPECT_EQ(0, bad_words(mine, MAP_LEN));
+}
+
+static pid_t start_stress(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		setpgid(0, 0);
+		execl("/usr/bin/exmemctl", "exmemctl", "--exmem", "--",
+		      "stress-ng", "--vm", "2", "--vm-bytes", "32M",
+		      "--timeout", "600s", "--quiet", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * An uncorrectable error (QMP cxl-inject-uncorrectable-errors, the
+ * driver's AER handler) under stress-ng load: the device is failing at
+ * once, its pages migrate to the healthy device, its memory goes offline
+ * and the device is "offline". Every byte of every page survives, except
+ * one page poisoned by an uncorrectable media event, whose owner alone
+ * gets SIGBUS. Leaves the device offline: the last test of the boot.
+ */
+TEST_F_TIMEOUT(health, uncorrectable_error_drains_device_under_load, 900)
+{
+	unsigned long *buf = mmap(NULL, LOAD_LEN, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM |
+				  MAP_POPULATE, -1, 0);
+	const struct exmem_cxl_dev *victim, *d;
+	unsigned long long phys;
+	struct placement p;
+	struct owner o;
+	pid_t stress;
+	int i, v;
+
+	ASSERT_NE(MAP_FAILED, buf);
+	fill(buf, LOAD_LEN);
+	ASSERT_EQ(0, place((char *)buf, LOAD_LEN, self->dev, self->n, &p));
+	v = p.on[0] > p.on[1] ? 0 : 1;
+	victim = &self->dev[v];
+	TH_LOG("before: %lu pages on %s, %lu on %s; failing %s",
+	       p.on[0], self->dev[0].dax, p.on[1], self->dev[1].dax,
+	       victim->dax);
+	ASSERT_GT(p.on[v], 0);
+
+	/* An owner whose page is hit by an uncorrectable media event. */
+	ASSERT_EQ(0, owner_start(&o));
+	phys = owner_phys(&o, POISONED);
+	d = exmem_cxl_dev_of(self->dev, self->n, phys);
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, exmem_cxl_inject_media(d, exmem_cxl_dpa(d, phys), 1));
+	ASSERT_EQ(0, wait_hwpoison(phys));
+
+	stress = start_stress();
+	ASSERT_GT(stress, 0);
+	sleep(2);
+	ASSERT_EQ(0, exmem_cxl_inject_uncorrectable(victim));
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, victim->dax, "failing",
+				       self->event, sizeof(self->event), WAIT_S));
+	EXPECT_STREQ("uncorrectable-error", self->event);
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, victim->dax, "offline",
+				       self->event, sizeof(self->event), 600));
+	kill(-stress, SIGKILL);
+	waitpid(stress, NULL, 0);
+
+	EXPECT_EQ(0, exmem_dev_long(victim->dax, "online_bytes"));
+	EXPECT_EQ(0, bad_words(buf, LOAD_LEN));
+	ASSERT_EQ(0, place((char *)buf, LOAD_LEN, self->dev, self->n, &p));
+	TH_LOG("after: %lu pages on %s, %lu on %s, %lu elsewhere",
+	       p.on[0], self->dev[0].dax, p.on[1], self->dev[1].dax,
+	       p.elsewhere);
+	EXPECT_EQ(0, p.on[v]);
+	EXPECT_EQ(LOAD_LEN / 4096, p.on[!v]);
+
+	ASSERT_EQ(0, owner_finish(&o));
+	for (i = 0; i < OWNER_PAGES; i++)
+		EXPECT_EQ(i == POISONED, o.r->sigbus[i]);
+	EXPECT_EQ(0, o.r->bad);
+}
+
+TEST_HARNESS_MAIN
