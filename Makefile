@@ -4,15 +4,16 @@
 # built from Debian's linux-source-6.12 and tested in a QEMU guest with
 # emulated CXL type-3 memory. See README.md.
 
-.PHONY: all deps kernel kernel-vanilla initramfs run shell test check clean mm-baseline bench
+.PHONY: all deps kernel kernel-vanilla initramfs run shell test check clean mm-baseline bench stress
 
 all: kernel initramfs
 
 deps:
 	@bash scripts/timed.sh deps bash scripts/deps.sh
 
+# make kernel DEBUG=1 builds the debug kernel (build/obj-debug) instead.
 kernel: deps
-	@bash scripts/timed.sh kernel bash scripts/kernel.sh
+	@bash scripts/timed.sh kernel bash scripts/kernel.sh $(if $(DEBUG),debug,build)
 
 # The unpatched baseline: same Debian source and config, no ZONE_EXMEM.
 kernel-vanilla: deps
@@ -38,6 +39,14 @@ mm-baseline: kernel-vanilla initramfs
 # Benchmarks: ratios measured side by side in one boot (build/bench/).
 bench: initramfs
 	@bash scripts/timed.sh bench bash scripts/bench.sh
+
+# The whole guest suite (both boots) on the debug kernel: KASAN, lockdep,
+# DEBUG_VM, DEBUG_PAGEALLOC, kmemleak. Slow; not part of make test.
+stress: deps
+	@$(MAKE) --no-print-directory kernel DEBUG=1
+	@$(MAKE) --no-print-directory initramfs
+	@EXMEM_KERNEL=build/obj-debug/arch/x86/boot/bzImage EXMEM_BOOT_TIMEOUT=5400 \
+		bash scripts/timed.sh stress bash scripts/test.sh
 
 check: deps
 	@bash scripts/check.sh

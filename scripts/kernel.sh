@@ -8,6 +8,7 @@
 #                   + mm/zswap-locality.patch
 #   build/obj       the out-of-tree kbuild directory (O=)
 #   build/obj-vanilla  "vanilla": pristine, same config minus ZONE_EXMEM
+#   build/obj-debug    "debug": the patched tree with configs/debug.config
 #
 # Only files whose content changed are rewritten in build/src, so kbuild
 # rebuilds only what changed. The patched files are produced in a small
@@ -192,17 +193,30 @@ main() {
 vanilla() {
 	local t0=$SECONDS frag=$B/vanilla.config
 	extract_pristine
-	grep -v '^CONFIG_ZONE_EXMEM=' configs/exmem.config >"$frag"
+	grep -v '^CONFIG_\(ZONE_EXMEM\|CXL_EXMEM\|EXMEM_DEBUG\)=' configs/exmem.config >"$frag"
 	make_config "$B/pristine" "$B/obj-vanilla" "$frag"
 	build "$B/pristine" "$B/obj-vanilla" "$B/kernel-vanilla-build.log"
 	log "built $B/obj-vanilla/arch/x86/boot/bzImage (vanilla) in $((SECONDS - t0))s"
 }
 
+# make kernel DEBUG=1: the patched tree with configs/debug.config on top
+# (KASAN, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, kmemleak) in build/obj-debug,
+# for make stress. A full build of its own: every object changes.
+debug() {
+	local t0=$SECONDS frag=$B/debug.config
+	prepare
+	cat configs/exmem.config configs/debug.config >"$frag"
+	make_config "$B/src" "$B/obj-debug" "$frag"
+	build "$B/src" "$B/obj-debug" "$B/kernel-debug-build.log"
+	log "built $B/obj-debug/arch/x86/boot/bzImage (debug) in $((SECONDS - t0))s"
+}
+
 case "${1:-build}" in
 build) main ;;
 vanilla) vanilla ;;
+debug) debug ;;
 stage) extract_pristine; stage_tree ;;
 new-files) new_files ;;
 sync) prepare ;;
-*) echo "usage: $0 [build|vanilla|stage|sync|new-files]" >&2; exit 1 ;;
+*) echo "usage: $0 [build|vanilla|debug|stage|sync|new-files]" >&2; exit 1 ;;
 esac

@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/memory.h>
 #include <linux/mutex.h>
+#include <linux/time64.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -42,6 +43,7 @@ struct exmem_dev {
 	unsigned long start_pfn, end_pfn;
 	enum exmem_health health;
 	char last_event[EXMEM_EVENT_LEN];
+	time64_t last_event_time;	/* boot time (s) of last_event; 0 never */
 	unsigned long transitions;	/* health changes since registration */
 	atomic_long_t errors;		/* errors reported against it */
 	unsigned int link_speed_mts;	/* trained link, 0 if not reported */

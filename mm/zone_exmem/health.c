@@ -41,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 
 #include "../internal.h"
 #include "device.h"
@@ -191,6 +192,7 @@ static void exmem_dev_set_health(struct exmem_dev *dev,
 	if (!admin && old >= EXMEM_HEALTH_FAILING && health < old)
 		return;
 	strscpy(dev->last_event, event, sizeof(dev->last_event));
+	WRITE_ONCE(dev->last_event_time, ktime_get_boottime_seconds());
 	if (health == old)
 		return;
 	WRITE_ONCE(dev->health, health);
@@ -200,6 +202,21 @@ static void exmem_dev_set_health(struct exmem_dev *dev,
 	exmem_dev_uevent(dev, old);
 	if (health == EXMEM_HEALTH_FAILING)
 		queue_delayed_work(exmem_health_wq, &dev->drain_work, 0);
+}
+
+/* Has an ExMem device ever had memory online in the range? */
+static bool exmem_range_has_device(phys_addr_t start, u64 size)
+{
+	unsigned long start_pfn = PHYS_PFN(start), end_pfn = PFN_UP(start + size);
+	struct exmem_dev *dev;
+	bool found = false;
+
+	mutex_lock(&exmem_devs_lock);
+	list_for_each_entry(dev, &exmem_devs, list)
+		if (exmem_dev_overlaps(dev, start_pfn, end_pfn))
+			found = true;
+	mutex_unlock(&exmem_devs_lock);
+	return found;
 }
 
 /* Apply the queued reports; runs on exmem_health_wq. */
@@ -242,7 +259,7 @@ static DECLARE_WORK(exmem_health_work, exmem_health_workfn);
  * asynchronously to every ExMem device whose memory overlaps the range.
  *
  * Return: 0, -EINVAL for an empty range or a bad state, -ENOMEM, or
- * -ENODEV before ExMem is initialised.
+ * -ENODEV if no ExMem device has memory in the range.
  */
 int exmem_health_report(phys_addr_t start, u64 size, enum exmem_health health,
 			const char *event)
@@ -252,7 +269,7 @@ int exmem_health_report(phys_addr_t start, u64 size, enum exmem_health health,
 	if (!size || start + size < start || !event ||
 	    (unsigned int)health > EXMEM_HEALTH_OFFLINE)
 		return -EINVAL;
-	if (!exmem_health_wq)
+	if (!exmem_health_wq || !exmem_range_has_device(start, size))
 		return -ENODEV;
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
@@ -507,6 +524,14 @@ static ssize_t last_event_show(struct kobject *kobj,
 	return len;
 }
 
+/* When last_event happened: seconds since boot, as in /proc/uptime. */
+static ssize_t last_event_time_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)READ_ONCE(to_exmem_dev(kobj)->last_event_time));
+}
+
 static ssize_t errors_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
@@ -535,6 +560,7 @@ static ssize_t link_width_show(struct kobject *kobj,
 
 static struct kobj_attribute health_attr = __ATTR_RW(health);
 static struct kobj_attribute last_event_attr = __ATTR_RO(last_event);
+static struct kobj_attribute last_event_time_attr = __ATTR_RO(last_event_time);
 static struct kobj_attribute errors_attr = __ATTR_RO(errors);
 static struct kobj_attribute transitions_attr = __ATTR_RO(transitions);
 static struct kobj_attribute link_speed_mts_attr = __ATTR_RO(link_speed_mts);
@@ -543,6 +569,7 @@ static struct kobj_attribute link_width_attr = __ATTR_RO(link_width);
 static struct attribute *exmem_health_attrs[] = {
 	&health_attr.attr,
 	&last_event_attr.attr,
+	&last_event_time_attr.attr,
 	&errors_attr.attr,
 	&transitions_attr.attr,
 	&link_speed_mts_attr.attr,

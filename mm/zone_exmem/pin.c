@@ -464,8 +464,9 @@ void exmem_device_remove(int mgid)
 	if (!found)
 		return;
 	WARN_ON_ONCE(found->nr_blocks);
-	exmem_health_dev_exit(found);
+	/* No sysfs write can queue a drain once the files are gone. */
 	kobject_del(&found->kobj);
+	exmem_health_dev_exit(found);
 	kobject_put(&found->kobj);
 }
 EXPORT_SYMBOL_GPL(exmem_device_remove);

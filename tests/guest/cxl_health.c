@@ -101,6 +101,24 @@ static unsigned long bad_words(const unsigned long *w, size_t len)
 	return bad;
 }
 
+/* Does exmemstat's device table show @what on the line of @dax? */
+static bool exmemstat_shows(const char *dax, const char *what)
+{
+	FILE *p = popen("/usr/bin/exmemstat -d", "r");
+	size_t n = strlen(dax);
+	bool found = false;
+	char line[512];
+
+	if (!p)
+		return false;
+	while (fgets(line, sizeof(line), p))
+		if (!strncmp(line, dax, n) && line[n] == ' ' &&
+		    strstr(line, what))
+			found = true;
+	pclose(p);
+	return found;
+}
+
 static int set_param(const char *name, const char *val)
 {
 	char path[128];
@@ -360,6 +378,8 @@ TEST_F_TIMEOUT(health, correctable_errors_degrade_then_quiet_recovers, 600)
 	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, b->dax, "degraded",
 				       self->event, sizeof(self->event), WAIT_S));
 	EXPECT_STREQ("correctable-errors", self->event);
+	/* The administrator's view follows. */
+	EXPECT_TRUE(exmemstat_shows(b->dax, " degraded  correctable-errors "));
 
 	ASSERT_EQ(0, map_and_place(MAP_LEN, self->dev, self->n, &p));
 	TH_LOG("MAP_EXMEM pages while %s is degraded: %lu on it, %lu on %s",
@@ -375,6 +395,7 @@ TEST_F_TIMEOUT(health, correctable_errors_degrade_then_quiet_recovers, 600)
 	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, b->dax, "ok",
 				       self->event, sizeof(self->event), WAIT_S));
 	EXPECT_STREQ("quiet", self->event);
+	EXPECT_TRUE(exmemstat_shows(b->dax, " ok        quiet "));
 }
 
 /*
@@ -539,6 +560,7 @@ TEST_F_TIMEOUT(health, uncorrectable_error_drains_device_under_load, 900)
 	waitpid(stress, NULL, 0);
 
 	EXPECT_EQ(0, exmem_dev_long(victim->dax, "online_bytes"));
+	EXPECT_TRUE(exmemstat_shows(victim->dax, " offline  offline   drained "));
 	EXPECT_EQ(0, bad_words(buf, LOAD_LEN));
 	ASSERT_EQ(0, place((char *)buf, LOAD_LEN, self->dev, self->n, &p));
 	TH_LOG("after: %lu pages on %s, %lu on %s, %lu elsewhere",

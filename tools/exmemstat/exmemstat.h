@@ -39,6 +39,7 @@ struct exm_dev {
 	char state[16];			/* online, offline */
 	char health[16];		/* ok, degraded, failing, offline; "" */
 	char last_event[EXM_NAME_LEN];	/* "" when not reported */
+	unsigned long long last_event_time; /* seconds since boot; 0 never */
 	unsigned long long errors;	/* error counter, if reported */
 	char link[48];			/* "32GT/s x8", "" */
 };
@@ -60,8 +61,13 @@ enum exm_event {
 
 extern const char *const exm_event_names[EXM_NR_EVENTS];
 
+struct exm_sample;
+struct exm_dev;
+double exm_event_age(const struct exm_sample *s, const struct exm_dev *d);
+
 struct exm_sample {
 	double time;			/* CLOCK_MONOTONIC seconds */
+	double uptime;			/* /proc/uptime seconds, -1 unknown */
 	unsigned long long total_bytes;	/* ExMemTotal */
 	unsigned long long free_bytes;	/* ExMemFree */
 	int nr_nodes;

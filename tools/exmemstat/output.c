@@ -67,6 +67,28 @@ void exm_print_summary(FILE *f, const struct exm_sample *s)
 				s->events[i]);
 }
 
+/*
+ * An age as "45s", "12m", "3h" or "2d" (a unit once the age is two of
+ * them: "90s", "2m"); "-" when unknown.
+ */
+static void format_age(double age, char *buf, size_t len)
+{
+	static const struct {
+		double secs;
+		char unit;
+	} units[] = { { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' } };
+	size_t i;
+
+	if (age < 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]) - 1; i++)
+		if (age >= 2 * units[i].secs)
+			break;
+	snprintf(buf, len, "%.0f%c", age / units[i].secs, units[i].unit);
+}
+
 void exm_print_devices(FILE *f, const struct exm_sample *s)
 {
 	int i;
@@ -75,18 +97,21 @@ void exm_print_devices(FILE *f, const struct exm_sample *s)
 		fprintf(f, "no ExMem devices\n");
 		return;
 	}
-	fprintf(f, "%-12s %4s %10s %10s %10s %10s %8s %-8s %-9s %-16s %6s %s\n",
+	fprintf(f, "%-12s %4s %10s %10s %10s %10s %8s %-8s %-9s %-19s %7s %6s %s\n",
 		"device", "node", "cap_MiB", "online_MiB", "free_MiB",
-		"used_MiB", "pinned", "state", "health", "last_event", "errors",
-		"link");
+		"used_MiB", "pinned", "state", "health", "last_event", "since",
+		"errors", "link");
 	for (i = 0; i < s->nr_devs; i++) {
 		const struct exm_dev *d = &s->devs[i];
+		char since[16];
 
-		fprintf(f, "%-12s %4d %10.1f %10.1f %10.1f %10.1f %8llu %-8s %-9s %-16s %6llu %s\n",
+		format_age(exm_event_age(s, d), since, sizeof(since));
+		fprintf(f, "%-12s %4d %10.1f %10.1f %10.1f %10.1f %8llu %-8s %-9s %-19s %7s %6llu %s\n",
 			d->name, d->node, mib(d->capacity_bytes),
 			mib(d->online_bytes), mib(d->free_bytes),
 			mib(dev_used(d)), d->pinned, d->state, or_dash(d->health),
-			or_dash(d->last_event), d->errors, or_dash(d->link));
+			or_dash(d->last_event), since, d->errors,
+			or_dash(d->link));
 	}
 }
 
@@ -223,6 +248,10 @@ static json_object *json_devices(const struct exm_sample *s)
 		add_str(o, "state", d->state);
 		add_str(o, "health", d->health);
 		add_str(o, "last_event", d->last_event);
+		json_object_object_add(o, "last_event_age_s",
+				       exm_event_age(s, d) >= 0 ?
+				       json_object_new_double(exm_event_age(s, d)) :
+				       NULL);
 		add_u64(o, "errors", d->errors);
 		add_str(o, "link", d->link);
 		json_object_array_add(arr, o);
@@ -344,6 +373,17 @@ void exm_print_prometheus(FILE *f, const struct exm_sample *s)
 		fprintf(f, "\",state=\"");
 		prom_label(f, s->devs[i].state);
 		fprintf(f, "\"} %d\n", !strcmp(s->devs[i].state, "online"));
+	}
+	prom_head(f, "exmem_device_health", "gauge",
+		  "1 for a device's current health state (ok, degraded, failing, offline).");
+	for (i = 0; i < s->nr_devs; i++) {
+		if (!s->devs[i].health[0])
+			continue;
+		fputs("exmem_device_health{device=\"", f);
+		prom_label(f, s->devs[i].name);
+		fputs("\",health=\"", f);
+		prom_label(f, s->devs[i].health);
+		fputs("\"} 1\n", f);
 	}
 	prom_head(f, "exmem_events_total", "counter", "ExMem events from /proc/vmstat.");
 	for (i = 0; i < EXM_NR_EVENTS; i++)

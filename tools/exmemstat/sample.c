@@ -261,6 +261,9 @@ static int read_device(struct exm_source *src, struct exm_dev *d)
 		 sizeof(d->last_event));
 	err = dev_number(src, d->name, "errors", &d->errors, false);
 	if (!err)
+		err = dev_number(src, d->name, "last_event_time",
+				 &d->last_event_time, false);
+	if (!err)
 		err = dev_number(src, d->name, "link_speed_mts", &speed, false);
 	if (!err)
 		err = dev_number(src, d->name, "link_width", &width, false);
@@ -386,6 +389,36 @@ static double sample_time(const struct exm_source *src)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Seconds since boot, the clock of last_event_time; -1 if unknown. */
+static double sample_uptime(const struct exm_source *src)
+{
+	double t = -1;
+	FILE *f = open_file(src, "/proc/uptime");
+
+	if (f) {
+		if (fscanf(f, "%lf", &t) != 1 || t < 0)
+			t = -1;
+		fclose(f);
+	}
+	return t;
+}
+
+/**
+ * exm_event_age - Seconds since a device's last health event
+ * @s: the sample
+ * @d: one of its devices
+ *
+ * Return: the age, or -1 when the device reported no event or the boot
+ * clock is unknown.
+ */
+double exm_event_age(const struct exm_sample *s, const struct exm_dev *d)
+{
+	if (!d->last_event_time || s->uptime < 0 ||
+	    s->uptime < (double)d->last_event_time)
+		return -1;
+	return s->uptime - (double)d->last_event_time;
+}
+
 int exm_read(struct exm_source *src, struct exm_sample *s)
 {
 	int err, i, j;
@@ -393,6 +426,7 @@ int exm_read(struct exm_source *src, struct exm_sample *s)
 	memset(s, 0, sizeof(*s));
 	src->error[0] = 0;
 	s->time = sample_time(src);
+	s->uptime = sample_uptime(src);
 	err = read_meminfo(src, s);
 	if (!err)
 		err = read_vmstat(src, s);

@@ -46,6 +46,10 @@ check "devices: one line per device, sorted" \
 check "devices: capacity, free, pinned, state" \
 	'grep -qE "^dax0.0 +1 +512.0 +512.0 +476.8 +35.2 +12 online" <<<"$out"'
 
+check "devices: health, last event, its age (uptime - last_event_time), errors, link" \
+	'grep -qE "^dax1.0 .* degraded +correctable-errors +60s +3 8GT/s x4$" <<<"$out" &&
+	 grep -qE "^dax0.0 .* ok +none +- +0 32GT/s x16$" <<<"$out"'
+
 run --root $T0:$T1 0.01 2
 check "interval: header and two lines" '[ "$(wc -l <<<"$out")" = 3 ]'
 # t1 - t0 = 2 s: 2000 allocations -> 1000/s, 400 fallbacks -> 200/s,
@@ -69,17 +73,22 @@ for o in (a, b):
     for d in o["devices"]:
         assert set(d) == {"device", "node", "capacity_bytes", "online_bytes",
                           "free_bytes", "used_bytes", "pinned", "state",
-                          "health", "last_event", "errors", "link"}
+                          "health", "last_event", "last_event_age_s",
+                          "errors", "link"}
 assert "rates_per_second" not in a
 assert b["rates_per_second"]["pgalloc_exmem"] == 1000.0
 assert b["nodes"][0]["zswap_bytes"] == 5 * 4096
 assert b["devices"][0]["pinned"] == 14 and b["exmem"]["pinned"] == 14
+assert a["devices"][0]["last_event_age_s"] is None
+assert a["devices"][1]["health"] == "degraded"
+assert a["devices"][1]["last_event_age_s"] == 60.0
+assert b["devices"][1]["last_event_age_s"] == 62.0
 PY'
 
 run --root $T0:$T1 --watch 0.01 2
 check "watch: clears the screen per sample, a usage bar per device" \
 	'[ "$(grep -c $'"'"'\e\[H\e\[2J'"'"' <<<"$out")" = 2 ] &&
-	 grep -qE "^dax0.0 +\[#+\.+\] +6.9% of 512 MiB  online -$" <<<"$out"'
+	 grep -qE "^dax0.0 +\[#+\.+\] +6.9% of 512 MiB  online ok$" <<<"$out"'
 
 run --root $T0 --prometheus
 check "prometheus: valid text exposition" 'python3 - "$out" <<'"'"'PY'"'"'
@@ -106,6 +115,9 @@ PY'
 check "prometheus: counters and labels" \
 	'grep -q "^exmem_events_total{event=\"exmem_pin_inplace\"} 7$" <<<"$out" &&
 	 grep -q "^exmem_device_pinned{device=\"dax0.0\",node=\"1\"} 12$" <<<"$out"'
+check "prometheus: one health gauge per device" \
+	'grep -q "^exmem_device_health{device=\"dax1.0\",health=\"degraded\"} 1$" <<<"$out" &&
+	 [ "$(grep -c "^exmem_device_health{" <<<"$out")" = 2 ]'
 
 run --root $F/no-exmem
 check "no ZONE_EXMEM: exit 2 and a clear message" \
