@@ -101,7 +101,10 @@ static unsigned long bad_words(const unsigned long *w, size_t len)
 	return bad;
 }
 
-/* Does exmemstat's device table show @what on the line of @dax? */
+/*
+ * Does exmemstat's device table show @what on the line of @dax? The table
+ * goes to the test log as well.
+ */
 static bool exmemstat_shows(const char *dax, const char *what)
 {
 	FILE *p = popen("/usr/bin/exmemstat -d", "r");
@@ -111,10 +114,12 @@ static bool exmemstat_shows(const char *dax, const char *what)
 
 	if (!p)
 		return false;
-	while (fgets(line, sizeof(line), p))
+	while (fgets(line, sizeof(line), p)) {
+		fprintf(stderr, "# | %s", line);
 		if (!strncmp(line, dax, n) && line[n] == ' ' &&
 		    strstr(line, what))
 			found = true;
+	}
 	pclose(p);
 	return found;
 }
@@ -495,20 +500,6 @@ TEST_F_TIMEOUT(health, poisoned_page_sigbus_only_for_owner, 300)
 	EXPECT_EQ(0, bad_words(mine, MAP_LEN));
 }
 
-static pid_t start_stress(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		setpgid(0, 0);
-		execl("/usr/bin/exmemctl", "exmemctl", "--exmem", "--",
-		      "stress-ng", "--vm", "2", "--vm-bytes", "32M",
-		      "--timeout", "600s", "--quiet", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /*
  * An uncorrectable error (QMP cxl-inject-uncorrectable-errors, the
  * driver's AER handler) under stress-ng load: the device is failing at
@@ -547,7 +538,7 @@ TEST_F_TIMEOUT(health, uncorrectable_error_drains_device_under_load, 900)
 	ASSERT_EQ(0, exmem_cxl_inject_media(d, exmem_cxl_dpa(d, phys), 1));
 	ASSERT_EQ(0, wait_hwpoison(phys));
 
-	stress = start_stress();
+	stress = exmem_stress_start(2, "32M", true);
 	ASSERT_GT(stress, 0);
 	sleep(2);
 	ASSERT_EQ(0, exmem_cxl_inject_uncorrectable(victim));

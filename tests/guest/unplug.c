@@ -22,20 +22,6 @@
 #define LEN (96UL << 20)
 #define NR_PAGES (LEN / 4096)
 
-static pid_t start_stress(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		setpgid(0, 0);
-		execl("/usr/bin/stress-ng", "stress-ng", "--vm", "1",
-		      "--vm-bytes", "64M", "--timeout", "300s", "--quiet",
-		      (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 static void fill(char *buf)
 {
 	unsigned long i;
@@ -83,7 +69,7 @@ TEST_F_TIMEOUT(unplug, device_unplug_under_load_keeps_data_in_exmem, 600)
 				       sizeof(dax), &first, &nr));
 	TH_LOG("unplugging %s (blocks %lu..%lu) under stress-ng", dax, first,
 	       first + nr - 1);
-	stress = start_stress();
+	stress = exmem_stress_start(1, "64M", false);
 	ASSERT_GT(stress, 0);
 	kept = exmem_vmstat("exmem_offline_migrate_exmem");
 	EXPECT_EQ(0, exmem_dax_unplug(dax, first, nr));

@@ -623,3 +623,23 @@ int exmem_memcg_join(const char *path)
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	return exmem_write_file(file, pid);
 }
+
+pid_t exmem_stress_start(int workers, const char *vm_bytes, bool in_exmem)
+{
+	char nr[16];
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	setpgid(0, 0);
+	snprintf(nr, sizeof(nr), "%d", workers);
+	if (in_exmem)
+		execl("/usr/bin/exmemctl", "exmemctl", "--exmem", "--",
+		      "stress-ng", "--vm", nr, "--vm-bytes", vm_bytes,
+		      "--timeout", "600s", "--quiet", (char *)NULL);
+	else
+		execl("/usr/bin/stress-ng", "stress-ng", "--vm", nr,
+		      "--vm-bytes", vm_bytes, "--timeout", "600s", "--quiet",
+		      (char *)NULL);
+	_exit(127);
+}

@@ -179,4 +179,12 @@ int exmem_set_state_all(const char *zone, const char *from, const char *to,
 /* Set every block of the space-separated list @blocks to @to. 0 or -EIO. */
 int exmem_set_state_list(const char *blocks, const char *to);
 
+/*
+ * Start stress-ng's vm stressor (@workers workers of @vm_bytes each, for at
+ * most 10 minutes) in a process group of its own, its memory in ExMem if
+ * @in_exmem (through exmemctl --exmem). Stop it with kill(-pid, SIGKILL).
+ * Its pid, or -1.
+ */
+pid_t exmem_stress_start(int workers, const char *vm_bytes, bool in_exmem);
+
 #endif /* EXMEM_TEST_H */
