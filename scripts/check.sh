@@ -81,6 +81,10 @@ if [ -s mm/zswap-locality.patch ]; then
 		"$(checkpatch_patch ../mm/zswap-locality.patch 2>/dev/null)"
 fi
 
+# kernel-doc: what other files call is documented, and the comments parse.
+report "kernel-doc -Wall: ${#newfiles[@]} new kernel files" \
+	"$(perl build/pristine/scripts/kernel-doc -Wall -none "${newfiles[@]}" 2>&1)"
+
 # 3. shellcheck on the harness.
 report "shellcheck: harness scripts" \
 	"$(shellcheck -S warning -x scripts/*.sh tests/guest/*.sh tests/host/*.sh .ci/run 2>&1)"

@@ -45,6 +45,7 @@ struct exmem_dev {
 	char last_event[EXMEM_EVENT_LEN];
 	time64_t last_event_time;	/* boot time (s) of last_event; 0 never */
 	unsigned long transitions;	/* health changes since registration */
+	int notify_from;		/* state to announce a change from, or -1 */
 	atomic_long_t errors;		/* errors reported against it */
 	unsigned int link_speed_mts;	/* trained link, 0 if not reported */
 	unsigned int link_width;

@@ -22,7 +22,9 @@
  *
  * Every change is logged, counted (transitions) and sent as a KOBJ_CHANGE
  * uevent of /sys/kernel/mm/exmem/devices/<name> carrying EXMEM_HEALTH,
- * EXMEM_PREVIOUS and EXMEM_EVENT.
+ * EXMEM_PREVIOUS and EXMEM_EVENT. The uevent goes out once the reaction is
+ * in place (the pageblocks are isolated or released), so that whoever acts
+ * on it sees the new placement.
  *
  * Locking: drivers report from IRQ threads and PCI error handlers, which
  * must not wait for memory hotplug. Reports are queued under
@@ -160,7 +162,7 @@ static void exmem_rebalance(void)
 	}
 }
 
-static void exmem_dev_uevent(struct exmem_dev *dev, enum exmem_health old)
+static void exmem_dev_uevent(struct exmem_dev *dev, int old)
 {
 	char health[32], previous[32], event[16 + EXMEM_EVENT_LEN];
 	char *envp[4];
@@ -178,9 +180,25 @@ static void exmem_dev_uevent(struct exmem_dev *dev, enum exmem_health old)
 }
 
 /*
+ * Apply the isolation rule to every device, then announce the changes:
+ * both locks held.
+ */
+static void exmem_react(void)
+{
+	struct exmem_dev *dev;
+
+	exmem_rebalance();
+	list_for_each_entry(dev, &exmem_devs, list) {
+		if (dev->notify_from >= 0 && dev->notify_from != dev->health)
+			exmem_dev_uevent(dev, dev->notify_from);
+		dev->notify_from = -1;
+	}
+}
+
+/*
  * Set the health of @dev because of @event. Reports only make a device
  * worse, or bring a degraded one back to ok; @admin (a write to sysfs) may
- * set any state. Both locks held; the caller rebalances the isolation.
+ * set any state. Both locks held; the caller then calls exmem_react().
  */
 static void exmem_dev_set_health(struct exmem_dev *dev,
 				 enum exmem_health health, const char *event,
@@ -199,7 +217,8 @@ static void exmem_dev_set_health(struct exmem_dev *dev,
 	WRITE_ONCE(dev->transitions, dev->transitions + 1);
 	pr_info("exmem: %s: health %s -> %s (%s)\n", kobject_name(&dev->kobj),
 		exmem_health_name(old), exmem_health_name(health), event);
-	exmem_dev_uevent(dev, old);
+	if (dev->notify_from < 0)
+		dev->notify_from = old;
 	if (health == EXMEM_HEALTH_FAILING)
 		queue_delayed_work(exmem_health_wq, &dev->drain_work, 0);
 }
@@ -240,7 +259,7 @@ static void exmem_health_workfn(struct work_struct *work)
 		list_del(&req->list);
 		kfree(req);
 	}
-	exmem_rebalance();
+	exmem_react();
 	mutex_unlock(&exmem_devs_lock);
 	unlock_device_hotplug();
 }
@@ -418,7 +437,7 @@ static void exmem_drain_workfn(struct work_struct *work)
 	}
 	mutex_lock(&exmem_devs_lock);
 	exmem_dev_set_health(dev, EXMEM_HEALTH_OFFLINE, "drained", false);
-	exmem_rebalance();
+	exmem_react();
 	mutex_unlock(&exmem_devs_lock);
 out:
 	unlock_device_hotplug();
@@ -470,6 +489,7 @@ void exmem_health_block_cancel_offline(unsigned long start_pfn)
 void exmem_health_dev_init(struct exmem_dev *dev)
 {
 	dev->health = EXMEM_HEALTH_OK;
+	dev->notify_from = -1;
 	strscpy(dev->last_event, "none", sizeof(dev->last_event));
 	INIT_DELAYED_WORK(&dev->drain_work, exmem_drain_workfn);
 }
@@ -506,7 +526,7 @@ static ssize_t health_store(struct kobject *kobj, struct kobj_attribute *attr,
 	mutex_lock(&exmem_devs_lock);
 	exmem_dev_set_health(dev, min(health, EXMEM_HEALTH_FAILING), "admin",
 			     true);
-	exmem_rebalance();
+	exmem_react();
 	mutex_unlock(&exmem_devs_lock);
 	unlock_device_hotplug();
 	return count;

@@ -465,6 +465,62 @@ TEST_F_TIMEOUT(health, all_degraded_still_serves, 300)
 	}
 }
 
+/* Online every block of @d again, into ZONE_EXMEM. */
+static int online_device(const struct exmem_cxl_dev *d)
+{
+	unsigned long long block = exmem_block_pages() * 4096ULL;
+	unsigned long long a;
+	char name[32];
+	int err;
+
+	for (a = d->start; a < d->start + d->size; a += block) {
+		snprintf(name, sizeof(name), "memory%llu", a / block);
+		err = exmem_block_set_state(name, "online_exmem");
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * The administrator drains a device before maintenance ("failing"): its
+ * pages move to the other ExMem device, intact, and it ends "offline". Back
+ * in service ("ok", blocks onlined), it is used again. Runs before any
+ * page is poisoned: a block holding a poisoned page cannot be onlined again
+ * (EHWPOISON).
+ */
+TEST_F_TIMEOUT(health, admin_drains_device_and_returns_it, 600)
+{
+	unsigned long *buf = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM |
+				  MAP_POPULATE, -1, 0);
+	const struct exmem_cxl_dev *d;
+	struct placement p;
+	int v;
+
+	ASSERT_NE(MAP_FAILED, buf);
+	fill(buf, MAP_LEN);
+	ASSERT_EQ(0, place((char *)buf, MAP_LEN, self->dev, self->n, &p));
+	v = p.on[0] > p.on[1] ? 0 : 1;
+	d = &self->dev[v];
+	ASSERT_GT(p.on[v], 0);
+
+	ASSERT_EQ(0, exmem_dev_set_health(d->dax, "failing"));
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, d->dax, "offline",
+				       self->event, sizeof(self->event), 600));
+	EXPECT_STREQ("drained", self->event);
+	EXPECT_EQ(0, exmem_dev_long(d->dax, "online_bytes"));
+	EXPECT_EQ(0, bad_words(buf, MAP_LEN));
+	ASSERT_EQ(0, place((char *)buf, MAP_LEN, self->dev, self->n, &p));
+	EXPECT_EQ(0, p.on[v]);
+	EXPECT_EQ(MAP_LEN / 4096, p.on[!v]);
+
+	ASSERT_EQ(0, exmem_dev_set_health(d->dax, "ok"));
+	ASSERT_EQ(0, online_device(d));
+	EXPECT_EQ((long)d->size, exmem_dev_long(d->dax, "online_bytes"));
+	munmap(buf, MAP_LEN);
+}
+
 /*
  * Poison on the device's poison list (QMP cxl-inject-poison, read through
  * trigger_poison_list) goes to memory_failure(): the page's owner gets
