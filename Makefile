@@ -4,7 +4,8 @@
 # built from Debian's linux-source-6.12 and tested in a QEMU guest with
 # emulated CXL type-3 memory. See README.md.
 
-.PHONY: all deps kernel kernel-vanilla initramfs run shell test check clean mm-baseline bench stress
+.PHONY: all deps kernel kernel-vanilla initramfs run shell test check clean mm-baseline bench stress \
+	patchset bisect-check
 
 all: kernel initramfs
 
@@ -36,8 +37,9 @@ test: initramfs
 mm-baseline: kernel-vanilla initramfs
 	@bash scripts/timed.sh mm-baseline bash scripts/mm-baseline.sh
 
-# Benchmarks: ratios measured side by side in one boot (build/bench/).
-bench: initramfs
+# Benchmarks: the patched kernel against vanilla in alternating boots,
+# ratios with their spread (build/bench/report.md, ratios.png).
+bench: initramfs kernel-vanilla
 	@bash scripts/timed.sh bench bash scripts/bench.sh
 
 # The whole guest suite (both boots) on the debug kernel: KASAN, lockdep,
@@ -47,6 +49,15 @@ stress: deps
 	@$(MAKE) --no-print-directory initramfs
 	@EXMEM_KERNEL=build/obj-debug/arch/x86/boot/bzImage EXMEM_BOOT_TIMEOUT=5400 \
 		bash scripts/timed.sh stress bash scripts/test.sh
+
+# The series as sent to linux-mm: build/patchset/*.patch, cover letter first.
+patchset: deps
+	@bash scripts/patchset.sh series
+
+# Build the kernel after every patch of that series (long; QUICK=1 compiles
+# only the objects the series touches). Result: build/patchset/bisect.txt.
+bisect-check: patchset
+	@QUICK=$(QUICK) bash scripts/timed.sh bisect-check bash scripts/patchset.sh bisect
 
 check: deps
 	@bash scripts/check.sh

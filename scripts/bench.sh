@@ -1,46 +1,63 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: boot the patched kernel in bench mode and report, as a
-# Markdown table in build/bench/report.md, the medians and spread of the
-# guest benchmarks, as ratios against a baseline measured in the same boot.
-# Absolute times under TCG are not hardware numbers: only ratios carry over.
+# make bench: the patched kernel against the vanilla kernel (same Debian
+# source and config, no ZONE_EXMEM; CXL memory onlined as ZONE_MOVABLE) on
+# the same emulated CXL topology, in alternating boots, EXMEM_BENCH_ROUNDS
+# (default 3) of each. The report, build/bench/report.md, gives medians
+# and spreads as ratios measured side by side; build/bench/ratios.png
+# charts them (gnuplot). Absolute times under TCG are not hardware
+# numbers: only the ratios carry over.
 #
-#   P4  zswap.exmem_locality tier / node / off: share of the compressed data
-#       of ExMem pages that stays in ExMem, store and load throughput
-#       against off.
+#   P1  DRAM first-touch fault throughput, 4 KiB and THP: patched/vanilla
+#   P2  CXL memory fault throughput: MAP_EXMEM (patched) / mbind onto
+#       ZONE_MOVABLE (vanilla)
+#   P3  offlining the CXL device that holds most of 384 MiB of user data:
+#       time patched/vanilla, and migration against memcpy bandwidth
+#   P4  zswap.exmem_locality tier / node / off (patched only, first boot)
+#
+# Every boot's kernel log must be clean, as in make test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=build/bench
-mkdir -p "$OUT"
-bash scripts/qemu.sh bench "$OUT"
-sed -i 's/\r$//' "$OUT"/*.log
-grep '^bench ' "$OUT/tap.log" >"$OUT/raw.txt" || { echo "bench: no results" >&2; exit 1; }
+ROUNDS=${EXMEM_BENCH_ROUNDS:-3}
+VANILLA=build/obj-vanilla/arch/x86/boot/bzImage
+BAD='BUG:|WARNING:|Oops|KASAN|lockdep|Call Trace|UBSAN|kmemleak'
 
-python3 - "$OUT/raw.txt" "$OUT/report.md" <<'PY'
-import re, statistics, sys
-runs = {}
-for line in open(sys.argv[1]):
-    m = re.match(r"bench zswap (\w+) \d+ share=([\d.]+) store_mbps=([\d.]+) load_mbps=([\d.]+)", line)
-    if m:
-        runs.setdefault(m.group(1), []).append([float(x) for x in m.groups()[1:]])
-def med(mode, i):
-    v = [r[i] for r in runs.get(mode, [])]
-    return (statistics.median(v), (max(v) - min(v)) if v else 0) if v else (float("nan"), 0)
-out = ["# make bench report", "",
-       "Absolute times under TCG are not hardware numbers; only the ratios carry over.", "",
-       "## P4: zswap locality (64 MiB of ExMem pages, %d runs per mode, modes alternating)" %
-       max((len(v) for v in runs.values()), default=0), "",
-       "| mode | ExMem-origin data kept in ExMem (median) | store throughput vs off | load throughput vs off |",
-       "|---|---|---|---|"]
-off_store, off_load = med("off", 1)[0], med("off", 2)[0]
-for mode in ("off", "node", "tier"):
-    share, ss = med(mode, 0)
-    store, sp = med(mode, 1)
-    load, lp = med(mode, 2)
-    out.append("| %s | %.0f %% (spread %.0f) | %.2f (spread %.2f) | %.2f (spread %.2f) |" % (
-        mode, 100 * share, 100 * ss, store / off_store, sp / off_store,
-        load / off_load, lp / off_load))
-open(sys.argv[2], "w").write("\n".join(out) + "\n")
-print("\n".join(out))
-PY
+[ -f "$VANILLA" ] || { echo "bench: no $VANILLA: run make kernel-vanilla" >&2; exit 1; }
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+# boot KERNEL DIR BENCHES: one bench boot; fails on a dirty kernel log.
+boot() {
+	local kernel=$1 dir=$OUT/$2 benches=$3 append="exmem_bench=$3"
+	[ "$kernel" = vanilla ] && append="$append memhp_default_state=online_movable"
+	echo "bench: $2 ($benches)"
+	if [ "$kernel" = vanilla ]; then
+		EXMEM_KERNEL=$VANILLA EXMEM_APPEND=$append bash scripts/qemu.sh bench "$dir"
+	else
+		EXMEM_APPEND=$append bash scripts/qemu.sh bench "$dir"
+	fi
+	sed -i 's/\r$//' "$dir"/*.log
+	if grep -aEn "$BAD" "$dir/console.log" "$dir/dmesg.log"; then
+		echo "bench: kernel log of $2 has errors" >&2
+		exit 1
+	fi
+	grep '^bench ' "$dir/tap.log" >>"$OUT/raw.txt" || true
+}
+
+: >"$OUT/raw.txt"
+for r in $(seq 1 "$ROUNDS"); do
+	if [ "$r" = 1 ]; then
+		boot patched "patched-$r" fault_bench,zswap_bench
+	else
+		boot patched "patched-$r" fault_bench
+	fi
+	boot vanilla "vanilla-$r" fault_bench
+done
+grep -q '^bench fault vanilla' "$OUT/raw.txt" || { echo "bench: no results" >&2; exit 1; }
+
+python3 scripts/bench-report.py "$OUT/raw.txt" build/timings.log "$OUT"
+gnuplot -e "data='$OUT/ratios.dat'; out='$OUT/ratios.png'" scripts/bench-chart.gp
+cat "$OUT/report.md"
+echo "bench: $OUT/report.md, $OUT/ratios.png"

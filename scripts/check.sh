@@ -36,29 +36,29 @@ checkpatch() {
 		sed "s#$PWD_ROOT/##" | grep -E ': (ERROR|WARNING|CHECK):'
 }
 
-# Is finding $2 (TYPE) at line $3 of patch $1 listed in checkpatch.exceptions?
+# Is finding $2 (TYPE) at line $3 of patch file $1 listed in
+# patches/checkpatch.exceptions? (An entry with no text covers every line.)
 accepted() {
-	local patch=$1 type=$2 text glob etype etext
-	text=$(sed -n "${3}p" "patches/$patch")
+	local file=$1 type=$2 text glob etype etext
+	text=$(sed -n "${3}p" "$file")
 	text=${text#+}
 	while read -r glob etype etext; do
 		case "$glob" in '#'* | '') continue ;; esac
 		# shellcheck disable=SC2254 # the glob is meant to match
-		case "$patch" in $glob) ;; *) continue ;; esac
+		case "$(basename "$file")" in $glob) ;; *) continue ;; esac
 		[ "$etype" = "$type" ] || continue
 		[[ "$text" == *"$etext"* ]] && return 0
 	done <patches/checkpatch.exceptions
 	return 1
 }
 
-# checkpatch on one patch, less the accepted findings (printed as notes).
+# checkpatch on one patch file, less the accepted findings (printed as notes).
 checkpatch_patch() {
-	local line file lnum type
-	checkpatch "patches/$1" | while IFS= read -r line; do
-		file=${line%%:*}
+	local line lnum type
+	checkpatch "$@" | while IFS= read -r line; do
 		lnum=$(cut -d: -f2 <<<"$line")
 		type=$(cut -d: -f4 <<<"$line")
-		if [[ "$file" == *.patch ]] && accepted "$1" "$type" "$lnum"; then
+		if accepted "$1" "$type" "$lnum"; then
 			echo "accepted: $line" >&2
 		else
 			echo "$line"
@@ -73,12 +73,18 @@ report "patch series applies cleanly to pristine linux-source-6.12" \
 # 2. checkpatch --strict on every new kernel file and on every patch.
 mapfile -t newfiles < <(bash scripts/kernel.sh new-files | grep '\.[ch]$')
 report "checkpatch --strict: ${#newfiles[@]} new kernel files" "$(checkpatch -f "${newfiles[@]}")"
-while read -r p; do
-	report "checkpatch --strict: $p" "$(checkpatch_patch "$p" 2>/dev/null)"
-done < <(grep -v '^\s*\(#\|$\)' patches/series)
-if [ -s mm/zswap-locality.patch ]; then
-	report "checkpatch --strict: mm/zswap-locality.patch" \
-		"$(checkpatch_patch ../mm/zswap-locality.patch 2>/dev/null)"
+# The series as exported (make patchset): every patch with the new files it
+# brings, the tools, the selftests and the documentation. Signed-off-by
+# lines are left for the submitter.
+if bash scripts/patchset.sh series >/dev/null; then
+	report "make patchset" ""
+	for p in build/patchset/0*.patch; do
+		case "$p" in */0000-cover-letter.patch) continue ;; esac
+		report "checkpatch --strict: ${p#build/}" \
+			"$(checkpatch_patch "$p" --ignore=MISSING_SIGN_OFF 2>/dev/null)"
+	done
+else
+	report "make patchset" "scripts/patchset.sh series failed"
 fi
 
 # kernel-doc: what other files call is documented, and the comments parse.

@@ -114,5 +114,5 @@ if [ "$skip" -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
 else
 	echo "$pass passed, $fail failed"
-fi
+fi | tee "$R/summary.txt"
 [ "$fail" = 0 ]

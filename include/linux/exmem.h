@@ -33,30 +33,9 @@ enum exmem_health {
 	EXMEM_HEALTH_OFFLINE,
 };
 
-/**
- * exmem_vm_flags_gfp - Apply a mapping's ZONE_EXMEM rule to a user allocation
- * @vm_flags: VMA flags; VM_EXMEM or VM_NORMAL decide, if either is set
- * @gfp: GFP flags of the allocation
- *
- * A VMA flag outranks whatever zone bits @gfp already carries, including
- * those a mempolicy zone flag would add (see exmem_user_gfp()).
- *
- * Return: @gfp with __GFP_EXMEM or __GFP_NOEXMEM as the mapping requires.
- */
-static inline gfp_t exmem_vm_flags_gfp(vm_flags_t vm_flags, gfp_t gfp)
-{
-	if (likely(!(vm_flags & (VM_EXMEM | VM_NORMAL))))
-		return gfp;
-	return exmem_zone_gfp(gfp, vm_flags & VM_EXMEM);
-}
-
-/* The same, for the mapping @vma (which may be NULL). */
-static inline gfp_t exmem_vma_gfp(const struct vm_area_struct *vma, gfp_t gfp)
-{
-	return vma ? exmem_vm_flags_gfp(vma->vm_flags, gfp) : gfp;
-}
-
 #ifdef CONFIG_ZONE_EXMEM
+gfp_t exmem_vm_flags_gfp(vm_flags_t vm_flags, gfp_t gfp);
+gfp_t exmem_vma_gfp(const struct vm_area_struct *vma, gfp_t gfp);
 bool exmem_online(void);
 bool exmem_node_has_exmem(int nid);
 bool exmem_node_allowed(int nid, gfp_t gfp);
@@ -79,6 +58,16 @@ void exmem_health_set_link(phys_addr_t start, u64 size, unsigned int speed_mts,
 int exmem_health_poison(phys_addr_t start, u64 size);
 void exmem_offline_begin(unsigned long start_pfn, unsigned long nr_pages);
 #else
+static inline gfp_t exmem_vm_flags_gfp(vm_flags_t vm_flags, gfp_t gfp)
+{
+	return gfp;
+}
+
+static inline gfp_t exmem_vma_gfp(const struct vm_area_struct *vma, gfp_t gfp)
+{
+	return gfp;
+}
+
 static inline bool exmem_online(void)
 {
 	return false;

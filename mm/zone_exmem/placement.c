@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Where user space chooses the zone: mmap(MAP_EXMEM/MAP_NORMAL) and the
- * mempolicy mode flags MPOL_F_ZONE_EXMEM/MPOL_F_ZONE_NOEXMEM.
+ * Where user space chooses the zone: mmap(MAP_EXMEM/MAP_NORMAL), and the
+ * node side of every zone rule. The mempolicy mode flags
+ * MPOL_F_ZONE_EXMEM/MPOL_F_ZONE_NOEXMEM are in mempolicy.c.
  *
  * Both end as one GFP bit on the allocation: __GFP_EXMEM (only ZONE_EXMEM)
  * or __GFP_NOEXMEM (never ZONE_EXMEM); the page allocator's filter does
@@ -23,7 +24,6 @@
  */
 #include <linux/exmem.h>
 #include <linux/hugetlb.h>
-#include <linux/mempolicy.h>
 #include <linux/mman.h>
 #include <linux/mmzone.h>
 #include <linux/shmem_fs.h>
@@ -193,50 +193,31 @@ int exmem_mmap_flags(struct file *file, unsigned long flags,
 }
 
 /**
- * exmem_mpol_gfp - Apply a mempolicy's zone flag to an allocation
- * @pol: the mempolicy in force
+ * exmem_vm_flags_gfp - Apply a mapping's ZONE_EXMEM rule to a user allocation
+ * @vm_flags: VMA flags; VM_EXMEM or VM_NORMAL decide, if either is set
  * @gfp: GFP flags of the allocation
  *
- * Zone bits already in @gfp (from a VMA flag, or a kernel caller's own
- * __GFP_EXMEM/__GFP_NOEXMEM) win over the policy.
+ * A VMA flag outranks whatever zone bits @gfp already carries, including
+ * those a mempolicy zone flag would add (see exmem_user_gfp()). Out of
+ * line, so that <linux/exmem.h> does not depend on the VMA flags.
  *
- * Return: @gfp, with the zone rule of @pol if it has one.
+ * Return: @gfp with __GFP_EXMEM or __GFP_NOEXMEM as the mapping requires.
  */
-gfp_t exmem_mpol_gfp(const struct mempolicy *pol, gfp_t gfp)
+gfp_t exmem_vm_flags_gfp(vm_flags_t vm_flags, gfp_t gfp)
 {
-	if (!pol || (gfp & (__GFP_EXMEM | __GFP_NOEXMEM)))
+	if (likely(!(vm_flags & (VM_EXMEM | VM_NORMAL))))
 		return gfp;
-	if (pol->flags & MPOL_F_ZONE_EXMEM)
-		return exmem_zone_gfp(gfp, true);
-	if (pol->flags & MPOL_F_ZONE_NOEXMEM)
-		return exmem_zone_gfp(gfp, false);
-	return gfp;
+	return exmem_zone_gfp(gfp, vm_flags & VM_EXMEM);
 }
 
 /**
- * exmem_user_gfp - The zone rule for user memory at @addr of @vma
- * @vma: the mapping
- * @addr: an address inside @vma
+ * exmem_vma_gfp - Apply the ZONE_EXMEM rule of mapping @vma
+ * @vma: the mapping, or NULL
  * @gfp: GFP flags of the allocation
  *
- * For paths that allocate user memory without going through
- * vma_alloc_folio() (khugepaged's collapse) or that only need the rule
- * (NUMA balancing): the VMA flag, else the VMA's or task's policy flag.
- * The caller holds the mmap_lock (or the VMA lock) of @vma.
- *
- * Return: @gfp with __GFP_EXMEM or __GFP_NOEXMEM as the rule requires.
+ * Return: exmem_vm_flags_gfp() of @vma's flags, or @gfp when @vma is NULL.
  */
-gfp_t exmem_user_gfp(struct vm_area_struct *vma, unsigned long addr,
-		     gfp_t gfp)
+gfp_t exmem_vma_gfp(const struct vm_area_struct *vma, gfp_t gfp)
 {
-	struct mempolicy *pol;
-	pgoff_t ilx;
-
-	gfp = exmem_vma_gfp(vma, gfp);
-	if (gfp & (__GFP_EXMEM | __GFP_NOEXMEM))
-		return gfp;
-	pol = get_vma_policy(vma, addr, 0, &ilx);
-	gfp = exmem_mpol_gfp(pol, gfp);
-	mpol_cond_put(pol);
-	return gfp;
+	return vma ? exmem_vm_flags_gfp(vma->vm_flags, gfp) : gfp;
 }

@@ -171,8 +171,8 @@ TEST(one_device_unplugs_alone_and_rejoins_per_the_knob)
 	if (!cxl || count_dax_devices() < 2)
 		SKIP(return, "needs two CXL dax devices");
 	ASSERT_EQ(1, __builtin_popcountl(before));
-	ASSERT_EQ(0, exmem_dax_not_on_node(__builtin_ctzl(before), dax, sizeof(dax),
-				    &first, &nr));
+	ASSERT_EQ(0, exmem_dax_not_on_node(__builtin_ctzl(before), dax,
+					   sizeof(dax), &first, &nr));
 	TH_LOG("%s: blocks %lu..%lu", dax, first, first + nr - 1);
 
 	/* Unplug one device: the other one's memory stays. */

@@ -165,7 +165,8 @@ static void owner_main(struct owner_result *r, int go)
 				  PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM |
 				  MAP_POPULATE, -1, 0);
-	volatile int page;
+	/* static: an automatic variable would not survive siglongjmp() */
+	static int page;
 	char c;
 
 	if (buf == MAP_FAILED)

@@ -83,7 +83,7 @@ TEST_F(user_default, bad_values_are_einval_and_change_nothing)
 	size_t i;
 
 	ASSERT_EQ(0, exmem_write_file(SYSCTL, "prefer"));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		TH_LOG("exmem_user_default <- \"%s\"", bad[i]);
 		EXPECT_EQ(-EINVAL, exmem_write_file(SYSCTL, bad[i]));
 	}

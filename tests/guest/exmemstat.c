@@ -33,7 +33,7 @@ static long long prom(const char *out, const char *metric)
 	return -1;
 }
 
-static void exmemstat(struct __test_metadata *_metadata, char *out, size_t len)
+static void run_exmemstat(struct __test_metadata *_metadata, char *out, size_t len)
 {
 	FILE *f = popen("exmemstat --prometheus", "r");
 	size_t got;
@@ -71,7 +71,7 @@ TEST(figures_follow_a_map_exmem_allocation)
 
 	if (!exmem_zone_present("ExMem"))
 		SKIP(return, "no ExMem memory online");
-	exmemstat(_metadata, before, sizeof(before));
+	run_exmemstat(_metadata, before, sizeof(before));
 	EXPECT_EQ(meminfo_kb("ExMemTotal:") * 1024,
 		  prom(before, "exmem_total_bytes"));
 	EXPECT_GT(SLACK, llabs_(meminfo_kb("ExMemFree:") * 1024 -
@@ -81,7 +81,7 @@ TEST(figures_follow_a_map_exmem_allocation)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	memset(p, 0x77, LEN);
-	exmemstat(_metadata, after, sizeof(after));
+	run_exmemstat(_metadata, after, sizeof(after));
 
 	free0 = prom(before, "exmem_free_bytes");
 	free1 = prom(after, "exmem_free_bytes");
@@ -107,11 +107,11 @@ TEST(device_figures_follow_an_offline_block)
 	snprintf(metric, sizeof(metric),
 		 "exmem_device_online_bytes{device=\"%s\",node=\"%s\"}", dax,
 		 node);
-	exmemstat(_metadata, before, sizeof(before));
+	run_exmemstat(_metadata, before, sizeof(before));
 	/* The device's last block goes offline, then comes back. */
 	snprintf(block, sizeof(block), "memory%lu", first + nr - 1);
 	ASSERT_EQ(0, exmem_block_set_state(block, "offline"));
-	exmemstat(_metadata, after, sizeof(after));
+	run_exmemstat(_metadata, after, sizeof(after));
 	ASSERT_EQ(0, exmem_block_set_state(block, "online_exmem"));
 	on0 = prom(before, metric);
 	on1 = prom(after, metric);

@@ -26,10 +26,12 @@ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 
 mode=run
 only=
+benches=
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	exmem_guest=*) mode=${arg#exmem_guest=} ;;
 	exmem_tests=*) only=,${arg#exmem_tests=}, ;;
+	exmem_bench=*) benches=,${arg#exmem_bench=}, ;;
 	esac
 done
 
@@ -115,7 +117,9 @@ mm)
 	tee /dev/ttyS1 </tmp/mm.out
 	;;
 bench)
+	# exmem_bench=a,b (scripts/bench.sh) runs only those.
 	for b in /bench/*.bench; do
+		case "$benches" in "" | *",$(basename "$b" .bench),"*) ;; *) continue ;; esac
 		"$b" 2>&1 | tee /dev/ttyS1
 	done
 	;;

@@ -63,9 +63,10 @@ static bool check(const char *p, size_t len, int seed)
 
 /* All @len bytes at @p present, and all (or none) of them in ExMem. */
 #define EXPECT_PAGES_IN(p, len, want_exmem) do {			\
+	size_t len_ = (len);						\
 	struct exmem_where w;						\
-	ASSERT_EQ(0, exmem_count_pages_of(0, p, len, &w));		\
-	EXPECT_EQ((len) / PAGE, w.present);				\
+	ASSERT_EQ(0, exmem_count_pages_of(0, p, len_, &w));		\
+	EXPECT_EQ(len_ / PAGE, w.present);				\
 	EXPECT_EQ((want_exmem) ? w.present : 0, w.exmem);		\
 } while (0)
 
@@ -329,7 +330,7 @@ static bool vma_has_flag(const void *addr, const char *flag)
 		    strchr(line, '-') < strchr(line, ' '))
 			in = a >= start && a < end;
 		else if (in && !strncmp(line, "VmFlags:", 8))
-			found = strstr(line, want) != NULL;
+			found = !!strstr(line, want);
 	}
 	fclose(f);
 	return found;

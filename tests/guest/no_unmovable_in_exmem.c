@@ -179,8 +179,9 @@ static void scan_zones(struct __test_metadata *_metadata, const char *name,
 			continue;
 		ASSERT_EQ(0, exmem_scan_pfns(zones[i].start_pfn,
 					     zones[i].spanned, &s));
-		TH_LOG("node %d %s pfn %lu+%lu: slab %lu pgtable %lu reserved %lu lru %lu buddy %lu",
-		       zones[i].nid, name, zones[i].start_pfn, zones[i].spanned,
+		TH_LOG("node %d %s pfn %lu+%lu:", zones[i].nid, name,
+		       zones[i].start_pfn, zones[i].spanned);
+		TH_LOG("  slab %lu pgtable %lu reserved %lu lru %lu buddy %lu",
 		       s.slab, s.pgtable, s.reserved, s.lru, s.buddy);
 		total->pages += s.pages;
 		total->slab += s.slab;

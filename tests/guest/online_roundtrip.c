@@ -91,7 +91,7 @@ TEST_F(block, bad_state_strings_are_einval)
 	unsigned long exmem0 = exmem_zone_present("ExMem");
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		TH_LOG("state <- \"%s\"", bad[i]);
 		EXPECT_EQ(-EINVAL, exmem_block_set_state(self->name, bad[i]));
 	}

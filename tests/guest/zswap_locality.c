@@ -162,7 +162,6 @@ FIXTURE(zswap) {
 
 FIXTURE_SETUP(zswap)
 {
-
 	if (!exmem_zone_present("ExMem"))
 		SKIP(return, "no ExMem memory online");
 	if (exmem_read_file(LOCALITY, self->locality, sizeof(self->locality)))
@@ -257,9 +256,10 @@ TEST_F_TIMEOUT(zswap, exmem_full_refuses_or_stays_in_exmem_and_loses_nothing, 60
 				     buf, sizeof(buf)));
 	stored1 = atol(buf);
 	munmap(filler, len);
-	TH_LOG("ExMem full: +%ld zspages in ExMem, +%ld elsewhere (zram's), %ld stores refused, zswap stored %ld -> %ld",
-	       de, dother, exmem_vmstat("exmem_zswpout_refused") - refused,
-	       stored0, stored1);
+	TH_LOG("ExMem full: +%ld zspages in ExMem, +%ld elsewhere (zram's)",
+	       de, dother);
+	TH_LOG("  %ld stores refused, zswap stored %ld -> %ld",
+	       exmem_vmstat("exmem_zswpout_refused") - refused, stored0, stored1);
 	/*
 	 * Stores are refused (the pages then go to zram, whose own zsmalloc
 	 * pages are in DRAM), or they still found room in ExMem: never is

@@ -48,30 +48,32 @@ struct placement {
 	bool verbose;
 };
 
-static void usage(FILE *f)
+static const char help_text[] =
+	"Usage: exmemctl (--exmem | --normal) [POLICY] [-v] [--] PROGRAM [ARGS...]\n"
+	"Run PROGRAM with all its memory in ZONE_EXMEM (CXL memory) or none of it.\n"
+	"\n"
+	"Zone (one is required):\n"
+	"  -e, --exmem              every page from ZONE_EXMEM (MPOL_F_ZONE_EXMEM)\n"
+	"  -n, --normal             no page from ZONE_EXMEM (MPOL_F_ZONE_NOEXMEM)\n"
+	"Policy (default: local allocation):\n"
+	"  -i, --interleave[=NODES] interleave over NODES (default: all with memory)\n"
+	"  -w, --weighted[=NODES]   weighted interleave over NODES\n"
+	"  -b, --bind=NODES         allocate only on NODES\n"
+	"  -p, --preferred=NODE     prefer NODE\n"
+	"  -P, --preferred-many=NODES  prefer NODES\n"
+	"Other:\n"
+	"  -v, --verbose            print the policy before running PROGRAM\n"
+	"  -h, --help               show this help\n"
+	"  -V, --version            show the version\n"
+	"\n"
+	"NODES uses numactl's syntax (1,3 or 0-2 or all). The policy is inherited\n"
+	"by PROGRAM's children. Exit status: PROGRAM's; 1 usage error; 2 the kernel\n"
+	"has no ExMem (or none online) for --exmem; 127 PROGRAM not executable.\n"
+	"See exmemctl(8).\n";
+
+static void print_help(FILE *f)
 {
-	fprintf(f,
-"Usage: exmemctl (--exmem | --normal) [POLICY] [-v] [--] PROGRAM [ARGS...]\n"
-"Run PROGRAM with all its memory in ZONE_EXMEM (CXL memory) or none of it.\n"
-"\n"
-"Zone (one is required):\n"
-"  -e, --exmem              every page from ZONE_EXMEM (MPOL_F_ZONE_EXMEM)\n"
-"  -n, --normal             no page from ZONE_EXMEM (MPOL_F_ZONE_NOEXMEM)\n"
-"Policy (default: local allocation):\n"
-"  -i, --interleave[=NODES] interleave over NODES (default: all with memory)\n"
-"  -w, --weighted[=NODES]   weighted interleave over NODES\n"
-"  -b, --bind=NODES         allocate only on NODES\n"
-"  -p, --preferred=NODE     prefer NODE\n"
-"  -P, --preferred-many=NODES  prefer NODES\n"
-"Other:\n"
-"  -v, --verbose            print the policy before running PROGRAM\n"
-"  -h, --help               show this help\n"
-"  -V, --version            show the version\n"
-"\n"
-"NODES uses numactl's syntax (1,3 or 0-2 or all). The policy is inherited\n"
-"by PROGRAM's children. Exit status: PROGRAM's; 1 usage error; 2 the kernel\n"
-"has no ExMem (or none online) for --exmem; 127 PROGRAM not executable.\n"
-"See exmemctl(8).\n");
+	fputs(help_text, f);
 }
 
 static int set_policy_mode(struct placement *pl, int mode, const char *arg,
@@ -151,7 +153,7 @@ static int parse_args(int argc, char **argv, struct placement *pl)
 			pl->verbose = true;
 			break;
 		case 'h':
-			usage(stdout);
+			print_help(stdout);
 			exit(0);
 		case 'V':
 			printf("exmemctl %s\n", EXMEMCTL_VERSION);
@@ -201,7 +203,8 @@ static int apply(const struct placement *pl)
 		return EXIT_NO_EXMEM;
 	}
 	if (errno == EINVAL)
-		fprintf(stderr, "exmemctl: set_mempolicy: invalid policy (do the nodes have %s memory?)\n",
+		fprintf(stderr,
+			"exmemctl: set_mempolicy: invalid policy (do the nodes have %s memory?)\n",
 			pl->zone_flag == MPOL_F_ZONE_EXMEM ? "ExMem" : "non-ExMem");
 	else
 		fprintf(stderr, "exmemctl: set_mempolicy: %s\n", strerror(errno));

@@ -10,6 +10,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define EXM_MAX_NODES	64
 #define EXM_MAX_DEVS	64
 #define EXM_NAME_LEN	64

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,33 +37,36 @@ struct options {
 	char *roots_buf;
 };
 
-static volatile sig_atomic_t stop;
+/* Set by the SIGINT/SIGTERM handler; lock-free, so async-signal-safe. */
+static atomic_int stop;
 
 static void on_signal(int sig)
 {
-	stop = 1;
+	atomic_store(&stop, 1);
 }
 
-static void usage(FILE *f)
+static const char help_text[] =
+	"Usage: exmemstat [OPTIONS] [INTERVAL [COUNT]]\n"
+	"Show ZONE_EXMEM (CXL memory): per node, per device, and event rates.\n"
+	"\n"
+	"  -d, --devices      per-device table (capacity, free, pinned, health)\n"
+	"  -w, --watch        full-screen view with a usage bar per device\n"
+	"  -j, --json         JSON, one object per sample (json-c)\n"
+	"  -p, --prometheus   Prometheus text exposition (node_exporter textfile)\n"
+	"  -r, --root DIR     read DIR/proc and DIR/sys instead of the system's;\n"
+	"                     DIR1:DIR2:... are read in turn, one per sample\n"
+	"                     (for fixtures; also EXMEMSTAT_ROOT)\n"
+	"  -h, --help         this help\n"
+	"  -V, --version      the version\n"
+	"\n"
+	"With INTERVAL (seconds), print a sample every INTERVAL, COUNT times or\n"
+	"until interrupted, with per-second rates from the deltas.\n"
+	"Exit status: 0 ok, 1 usage error, 2 the kernel has no ZONE_EXMEM,\n"
+	"3 a kernel file is missing or cannot be parsed. See exmemstat(8).\n";
+
+static void print_help(FILE *f)
 {
-	fprintf(f,
-"Usage: exmemstat [OPTIONS] [INTERVAL [COUNT]]\n"
-"Show ZONE_EXMEM (CXL memory): per node, per device, and event rates.\n"
-"\n"
-"  -d, --devices      per-device table (capacity, free, pinned, health)\n"
-"  -w, --watch        full-screen view with a usage bar per device\n"
-"  -j, --json         JSON, one object per sample (json-c)\n"
-"  -p, --prometheus   Prometheus text exposition (node_exporter textfile)\n"
-"  -r, --root DIR     read DIR/proc and DIR/sys instead of the system's;\n"
-"                     DIR1:DIR2:... are read in turn, one per sample\n"
-"                     (for fixtures; also EXMEMSTAT_ROOT)\n"
-"  -h, --help         this help\n"
-"  -V, --version      the version\n"
-"\n"
-"With INTERVAL (seconds), print a sample every INTERVAL, COUNT times or\n"
-"until interrupted, with per-second rates from the deltas.\n"
-"Exit status: 0 ok, 1 usage error, 2 the kernel has no ZONE_EXMEM,\n"
-"3 a kernel file is missing or cannot be parsed. See exmemstat(8).\n");
+	fputs(help_text, f);
 }
 
 static int parse_roots(struct options *o, const char *arg)
@@ -131,7 +135,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'h':
-			usage(stdout);
+			print_help(stdout);
 			exit(EXM_EXIT_OK);
 		case 'V':
 			printf("exmemstat %s\n", EXMEMSTAT_VERSION);
@@ -215,10 +219,10 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	for (n = 0; !stop && (!o.count || n < o.count); n++) {
+	for (n = 0; !atomic_load(&stop) && (!o.count || n < o.count); n++) {
 		if (n && o.interval)
 			usleep((useconds_t)(o.interval * 1e6));
-		if (stop)
+		if (atomic_load(&stop))
 			break;
 		if (o.nr_roots)
 			src.root = o.roots[n % o.nr_roots];

@@ -83,7 +83,7 @@ static void format_age(double age, char *buf, size_t len)
 		snprintf(buf, len, "-");
 		return;
 	}
-	for (i = 0; i < sizeof(units) / sizeof(units[0]) - 1; i++)
+	for (i = 0; i < ARRAY_SIZE(units) - 1; i++)
 		if (age >= 2 * units[i].secs)
 			break;
 	snprintf(buf, len, "%.0f%c", age / units[i].secs, units[i].unit);
@@ -106,7 +106,8 @@ void exm_print_devices(FILE *f, const struct exm_sample *s)
 		char since[16];
 
 		format_age(exm_event_age(s, d), since, sizeof(since));
-		fprintf(f, "%-12s %4d %10.1f %10.1f %10.1f %10.1f %8llu %-8s %-9s %-19s %7s %6llu %s\n",
+		fprintf(f,
+			"%-12s %4d %10.1f %10.1f %10.1f %10.1f %8llu %-8s %-9s %-19s %7s %6llu %s\n",
 			d->name, d->node, mib(d->capacity_bytes),
 			mib(d->online_bytes), mib(d->free_bytes),
 			mib(dev_used(d)), d->pinned, d->state, or_dash(d->health),
@@ -129,7 +130,7 @@ static const struct {
 	{ "zsw_ref/s", EXM_ZSWPOUT_REFUSED },
 };
 
-#define NR_RATE_COLS (sizeof(rate_cols) / sizeof(rate_cols[0]))
+#define NR_RATE_COLS ARRAY_SIZE(rate_cols)
 
 void exm_print_interval_header(FILE *f)
 {
@@ -284,14 +285,18 @@ int exm_print_json(FILE *f, const struct exm_sample *prev,
 	if (prev) {
 		json_object *rates = json_object_new_object();
 
-		for (i = 0; i < EXM_NR_EVENTS; i++)
-			if (cur->has_event[i])
-				json_object_object_add(rates, exm_event_names[i],
-					json_object_new_double(exm_rate(prev, cur, i)));
+		for (i = 0; i < EXM_NR_EVENTS; i++) {
+			json_object *rate;
+
+			if (!cur->has_event[i])
+				continue;
+			rate = json_object_new_double(exm_rate(prev, cur, i));
+			json_object_object_add(rates, exm_event_names[i], rate);
+		}
 		json_object_object_add(root, "rates_per_second", rates);
 	}
-	fprintf(f, "%s\n", json_object_to_json_string_ext(root,
-					JSON_C_TO_STRING_PLAIN));
+	fprintf(f, "%s\n",
+		json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 	json_object_put(root);
 	return 0;
 }
@@ -359,8 +364,10 @@ void exm_print_prometheus(FILE *f, const struct exm_sample *s)
 	fprintf(f, "exmem_free_bytes %llu\n", s->free_bytes);
 	prom_node_metric(f, s, "exmem_node_total_bytes", "ExMem memory of a node.", 0);
 	prom_node_metric(f, s, "exmem_node_free_bytes", "Free ExMem memory of a node.", 1);
-	prom_node_metric(f, s, "exmem_node_pinned", "Long-term pin references kept in a node's ExMem.", 2);
-	prom_node_metric(f, s, "exmem_node_zswap_bytes", "zswap (zsmalloc) pages in a node's ExMem.", 3);
+	prom_node_metric(f, s, "exmem_node_pinned",
+			 "Long-term pin references kept in a node's ExMem.", 2);
+	prom_node_metric(f, s, "exmem_node_zswap_bytes",
+			 "zswap (zsmalloc) pages in a node's ExMem.", 3);
 	prom_dev_metric(f, s, "exmem_device_capacity_bytes", "Capacity of a CXL device.", 0);
 	prom_dev_metric(f, s, "exmem_device_online_bytes", "Online ExMem memory of a device.", 1);
 	prom_dev_metric(f, s, "exmem_device_free_bytes", "Free ExMem memory of a device.", 2);

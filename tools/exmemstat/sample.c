@@ -191,7 +191,8 @@ static int read_zoneinfo(struct exm_source *src, struct exm_sample *s)
 	}
 	fclose(f);
 	if (cur && seen != Z_ALL)
-		return fail(src, "/proc/zoneinfo:%d: node %d ExMem zone is truncated (no free, present or managed)",
+		return fail(src,
+			    "/proc/zoneinfo:%d: node %d ExMem zone is truncated (no free, present or managed)",
 			    n, cur->nid);
 	drop_empty_nodes(s);
 	return EXM_EXIT_OK;
@@ -210,7 +211,7 @@ static bool dev_attr(const struct exm_source *src, const char *dev,
 	f = open_file(src, path);
 	if (!f)
 		return false;
-	ok = fgets(buf, len, f) != NULL;
+	ok = !!fgets(buf, len, f);
 	fclose(f);
 	if (ok)
 		buf[strcspn(buf, "\n")] = 0;
@@ -377,9 +378,9 @@ static double sample_time(const struct exm_source *src)
 {
 	struct timespec ts;
 	double t;
-	FILE *f;
+	FILE *f = src->root[0] ? open_file(src, "/time") : NULL;
 
-	if (src->root[0] && (f = open_file(src, "/time"))) {
+	if (f) {
 		if (fscanf(f, "%lf", &t) != 1)
 			t = 0;
 		fclose(f);

@@ -55,7 +55,7 @@ static const char *qdev_of_memdev(const char *memdev)
 	if (n < 0)
 		return NULL;
 	target[n] = '\0';
-	for (i = 0; i < sizeof(qemu_devices) / sizeof(qemu_devices[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(qemu_devices); i++)
 		if (strstr(target, qemu_devices[i].bus))
 			return qemu_devices[i].qdev;
 	return NULL;

@@ -35,7 +35,7 @@ int exmem_read_zones(struct exmem_zone *zones, int max)
 			z = &zones[n++];
 			memset(z, 0, sizeof(*z));
 			z->nid = nid;
-			strcpy(z->name, name);
+			snprintf(z->name, sizeof(z->name), "%s", name);
 			continue;
 		}
 		if (!z)
@@ -555,7 +555,7 @@ int exmem_set_state_all(const char *zone, const char *from, const char *to,
 		err = exmem_block_set_state(d->d_name, to);
 		if (err)
 			break;
-		strcpy(done + used, path);
+		memcpy(done + used, path, strlen(path) + 1);
 		used += strlen(path);
 	}
 	closedir(dir);

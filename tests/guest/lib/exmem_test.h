@@ -12,6 +12,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /*
  * The user API (include/uapi/asm-generic/mman-exmem.h, uapi/linux/
  * mempolicy.h), for C libraries whose headers predate it.
