@@ -106,7 +106,7 @@ selftests_tree() {
 	for t in tests/guest/*.c; do
 		cp "$t" "$d/"
 		t=$(basename "$t" .c)
-		[ "$t" = cxl_health ] || progs+=("$t")
+		case "$t" in cxl_health | aggregation_classes) ;; *) progs+=("$t") ;; esac
 	done
 	{
 		echo "# SPDX-License-Identifier: GPL-2.0"
@@ -116,15 +116,16 @@ selftests_tree() {
 		echo
 		echo "TEST_GEN_PROGS :="
 		printf 'TEST_GEN_PROGS += %s\n' "${progs[@]}"
-		echo "# Needs the host to relay QEMU's cxl-inject-* QMP commands."
-		echo "TEST_GEN_PROGS_EXTENDED := cxl_health"
+		echo "# Need the host: QEMU's cxl-inject-* QMP commands relayed to the guest,"
+		echo "# and a platform with HMAT and two CXL devices of different performance."
+		echo "TEST_GEN_PROGS_EXTENDED := cxl_health aggregation_classes"
 		echo "LOCAL_HDRS += lib/exmem_test.h lib/exmem_cxl.h"
 		echo
 		echo "include ../lib.mk"
 		echo
 		echo "\$(TEST_GEN_PROGS) \$(TEST_GEN_PROGS_EXTENDED): lib/exmem_test.c lib/exmem_cxl.c"
 	} >"$d/Makefile"
-	printf '%s\n' "${progs[@]}" cxl_health >"$d/.gitignore"
+	printf '%s\n' "${progs[@]}" cxl_health aggregation_classes >"$d/.gitignore"
 	grep '^CONFIG_' configs/exmem.config >"$d/config"
 	# churn and the unplug tests run for minutes under TCG.
 	echo "timeout=3600" >"$d/settings"

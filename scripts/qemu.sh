@@ -51,9 +51,34 @@ cmdline="console=ttyS0 panic=-1 oops=panic exmem_guest=$MODE"
 [ -z "${EXMEM_TESTS:-}" ] || cmdline="$cmdline exmem_tests=$EXMEM_TESTS"
 [ -z "${EXMEM_APPEND:-}" ] || cmdline="$cmdline $EXMEM_APPEND"
 
+# EXMEM_HMAT=1: describe the platform's performance to the guest: HMAT for
+# the DRAM node and an ACPI Generic Port per CXL host bridge, so that the
+# CXL driver computes each region's performance (CDAT, link, host bridge)
+# and memory tiers its abstract distance. Needed for performance classes.
+machine=q35,cxl=on
+numa=()
+if [ "${EXMEM_HMAT:-0}" = 1 ]; then
+	machine=$machine,hmat=on
+	# shellcheck disable=SC2054
+	numa=(
+		-object memory-backend-ram,id=ram0,size=2G
+		-numa node,nodeid=0,cpus=0-1,memdev=ram0
+		-numa node,nodeid=1,initiator=0
+		-numa node,nodeid=2,initiator=0
+		-object acpi-generic-port,id=gp0,pci-bus=cxl.1,node=1
+		-object acpi-generic-port,id=gp1,pci-bus=cxl.2,node=2
+		-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=10
+		-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=20G
+		-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=50
+		-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=64G
+		-numa hmat-lb,initiator=0,target=2,hierarchy=memory,data-type=access-latency,latency=50
+		-numa hmat-lb,initiator=0,target=2,hierarchy=memory,data-type=access-bandwidth,bandwidth=64G
+	)
+fi
+
 # shellcheck disable=SC2054
 common=(
-	-M q35,cxl=on -m 2G,maxmem=8G,slots=4 -smp 2 "${accel[@]}"
+	-M "$machine" -m 2G,maxmem=8G,slots=4 -smp 2 "${accel[@]}" "${numa[@]}"
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline"
 	-no-reboot
 	"${cxl[@]}"

@@ -71,7 +71,8 @@ guest_results() {
 # The main boot: every guest test but those of their own boot.
 main_tests=
 if [ -n "${EXMEM_TESTS:-}" ]; then
-	main_tests=$(echo ",$EXMEM_TESTS," | sed 's/,cxl_health,/,/g; s/^,*//; s/,*$//')
+	main_tests=$(echo ",$EXMEM_TESTS," |
+		sed 's/,cxl_health,/,/g; s/,aggregation_classes,/,/g; s/^,*//; s/,*$//')
 fi
 if [ -z "${EXMEM_TESTS:-}" ] || [ -n "$main_tests" ]; then
 	t0=$SECONDS
@@ -106,6 +107,20 @@ case ",${EXMEM_TESTS:-cxl_health}," in
 	qrc=$?
 	phase health $((SECONDS - t0))
 	guest_results "$R/health" "$qrc"
+	;;
+esac
+
+# Performance classes (tests/guest/aggregation_classes.c) in a boot of its
+# own: QEMU gives HMAT and a Generic Port per CXL host bridge, and the first
+# device a slower link, so the two devices are of different classes.
+case ",${EXMEM_TESTS:-aggregation_classes}," in
+*,aggregation_classes,*)
+	t0=$SECONDS
+	EXMEM_TESTS=aggregation_classes EXMEM_HMAT=1 EXMEM_CXL0_OPTS=",x-speed=8,x-width=4" \
+		bash scripts/qemu.sh test "$R/classes"
+	qrc=$?
+	phase classes $((SECONDS - t0))
+	guest_results "$R/classes" "$qrc"
 	;;
 esac
 

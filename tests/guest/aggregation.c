@@ -15,25 +15,6 @@
 
 #define PAGE_SZ 4096ULL
 
-/* Nodes with memory and no CPU, as a bit mask. */
-static unsigned long cpuless_memory_nodes(void)
-{
-	char path[128], buf[4096];
-	unsigned long mask = 0, kb;
-	char *p;
-	int nid;
-
-	for (nid = 0; nid < 64; nid++) {
-		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
-		if (exmem_read_file(path, buf, sizeof(buf)) || exmem_node_has_cpus(nid))
-			continue;
-		p = strstr(buf, "MemTotal:");
-		if (p && sscanf(p, "MemTotal: %lu", &kb) == 1 && kb)
-			mask |= 1UL << nid;
-	}
-	return mask;
-}
-
 static int count_dax_devices(void)
 {
 	struct dirent *de;
@@ -50,7 +31,7 @@ static int count_dax_devices(void)
 
 TEST(same_class_devices_share_one_node)
 {
-	unsigned long mask = cpuless_memory_nodes();
+	unsigned long mask = exmem_cpuless_nodes();
 	unsigned long long cxl = exmem_cxl_ram_bytes();
 	struct exmem_zone zones[EXMEM_MAX_ZONES];
 	int i, n, nid = __builtin_ctzl(mask | (1UL << 63));
@@ -66,43 +47,15 @@ TEST(same_class_devices_share_one_node)
 			ASSERT_EQ(cxl, zones[i].present * PAGE_SZ);
 }
 
-/* The memory tier holding @nid, from memory_tiering sysfs, or -1. */
-static int memory_tier_of(int nid)
-{
-	char path[320], buf[256], *tok, *save;
-	struct dirent *de;
-	int tier = -1, lo, hi;
-	DIR *d = opendir("/sys/devices/virtual/memory_tiering");
-
-	if (!d)
-		return -1;
-	while (tier < 0 && (de = readdir(d))) {
-		if (strncmp(de->d_name, "memory_tier", 11))
-			continue;
-		snprintf(path, sizeof(path), "/sys/devices/virtual/memory_tiering/%s/nodelist",
-			 de->d_name);
-		if (exmem_read_file(path, buf, sizeof(buf)))
-			continue;
-		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (sscanf(tok, "%d-%d", &lo, &hi) == 1)
-				hi = lo;
-			if (nid >= lo && nid <= hi)
-				tier = atoi(de->d_name + 11);
-		}
-	}
-	closedir(d);
-	return tier;
-}
-
 TEST(logical_node_is_a_lower_tier_than_dram)
 {
-	unsigned long mask = cpuless_memory_nodes();
+	unsigned long mask = exmem_cpuless_nodes();
 	int dram, cxl;
 
 	if (!mask)
 		SKIP(return, "no CPU-less memory node");
-	dram = memory_tier_of(0);
-	cxl = memory_tier_of(__builtin_ctzl(mask));
+	dram = exmem_memory_tier(0);
+	cxl = exmem_memory_tier(__builtin_ctzl(mask));
 	TH_LOG("memory tier of node 0: %d, of the ExMem node: %d", dram, cxl);
 	ASSERT_GE(dram, 0);
 	/* Higher tier ids are slower (larger abstract distance). */
@@ -164,7 +117,7 @@ TEST(each_device_stays_visible)
 
 TEST(one_device_unplugs_alone_and_rejoins_per_the_knob)
 {
-	unsigned long first, nr, before = cpuless_memory_nodes();
+	unsigned long first, nr, before = exmem_cpuless_nodes();
 	unsigned long long cxl = exmem_cxl_ram_bytes();
 	char dax[256];
 
@@ -180,13 +133,13 @@ TEST(one_device_unplugs_alone_and_rejoins_per_the_knob)
 	EXPECT_EQ(cxl / 2, exmem_zone_present("ExMem") * PAGE_SZ);
 	/* Its ExMem directory went with it. */
 	EXPECT_EQ(-1, dev_attr(dax, "capacity_bytes"));
-	EXPECT_EQ(before, cpuless_memory_nodes());
+	EXPECT_EQ(before, exmem_cpuless_nodes());
 
 	/* Without aggregation it comes back on its own node... */
 	ASSERT_EQ(0, exmem_write_file("/sys/module/exmem/parameters/aggregate", "0"));
 	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", dax));
 	EXPECT_EQ(cxl, exmem_zone_present("ExMem") * PAGE_SZ);
-	EXPECT_EQ(2, __builtin_popcountl(cpuless_memory_nodes()));
+	EXPECT_EQ(2, __builtin_popcountl(exmem_cpuless_nodes()));
 	EXPECT_EQ((long long)(cxl / 2), dev_attr(dax, "online_bytes"));
 
 	/* ...and with it, back into the shared node. */
@@ -194,7 +147,7 @@ TEST(one_device_unplugs_alone_and_rejoins_per_the_knob)
 	ASSERT_EQ(0, exmem_write_file("/sys/module/exmem/parameters/aggregate", "1"));
 	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", dax));
 	EXPECT_EQ(cxl, exmem_zone_present("ExMem") * PAGE_SZ);
-	EXPECT_EQ(before, cpuless_memory_nodes());
+	EXPECT_EQ(before, exmem_cpuless_nodes());
 }
 
 TEST_HARNESS_MAIN

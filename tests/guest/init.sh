@@ -64,8 +64,9 @@ show_exmem() {
 # one test cannot hang or starve the next.
 TEST_TIMEOUT=900
 # cxl_health needs a device with a slow link (scripts/test.sh boots once
-# more for it) and leaves a device offline.
-OWN_BOOT="cxl_health"
+# more for it) and leaves a device offline; aggregation_classes needs HMAT
+# and two devices of different performance (a boot of its own too).
+OWN_BOOT="cxl_health aggregation_classes"
 run_tests() {
 	for t in /tests/*.test; do
 		name=$(basename "$t" .test)

@@ -61,31 +61,6 @@ static const char *cxl_zone(void)
 	return patched ? "ExMem" : "Movable";
 }
 
-/* CPU-less nodes with memory: the CXL nodes, as an mbind() mask. */
-static unsigned long cxl_nodes(void)
-{
-	unsigned long mask = 0, kb;
-	char path[96], line[128];
-	int nid, id;
-	FILE *f;
-
-	for (nid = 0; nid < 64; nid++) {
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/node/node%d/meminfo", nid);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		kb = 0;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "Node %d MemTotal: %lu", &id, &kb) == 2)
-				break;
-		fclose(f);
-		if (kb && !exmem_node_has_cpus(nid))
-			mask |= 1UL << nid;
-	}
-	return mask;
-}
-
 /* An anonymous mapping of @len at a 2 MiB boundary, placed per @cxl. */
 static char *map_case(size_t len, bool cxl, bool thp)
 {
@@ -101,7 +76,7 @@ static char *map_case(size_t len, bool cxl, bool thp)
 	p = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
 	madvise(p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	if (cxl && !patched) {
-		mask = cxl_nodes();
+		mask = exmem_cpuless_nodes();
 		if (syscall(__NR_mbind, p, len, MPOL_BIND_MODE, &mask, 64, 0))
 			return NULL;
 	}
@@ -299,7 +274,7 @@ int main(void)
 	int rep;
 
 	patched = !access("/proc/sys/vm/exmem_user_default", F_OK);
-	if (!cxl_nodes()) {
+	if (!exmem_cpuless_nodes()) {
 		printf("bench fault: no CXL memory node\n");
 		return 1;
 	}

@@ -510,6 +510,51 @@ bool exmem_node_has_cpus(int nid)
 	return !exmem_read_file(path, buf, sizeof(buf)) && buf[0];
 }
 
+unsigned long exmem_cpuless_nodes(void)
+{
+	char path[128], buf[4096];
+	unsigned long mask = 0, kb;
+	char *p;
+	int nid;
+
+	for (nid = 0; nid < 64; nid++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
+		if (exmem_read_file(path, buf, sizeof(buf)) || exmem_node_has_cpus(nid))
+			continue;
+		p = strstr(buf, "MemTotal:");
+		if (p && sscanf(p, "MemTotal: %lu", &kb) == 1 && kb)
+			mask |= 1UL << nid;
+	}
+	return mask;
+}
+
+int exmem_memory_tier(int nid)
+{
+	char path[320], buf[256], *tok, *save;
+	struct dirent *de;
+	int tier = -1, lo, hi;
+	DIR *d = opendir("/sys/devices/virtual/memory_tiering");
+
+	if (!d)
+		return -1;
+	while (tier < 0 && (de = readdir(d))) {
+		if (strncmp(de->d_name, "memory_tier", 11))
+			continue;
+		snprintf(path, sizeof(path), "/sys/devices/virtual/memory_tiering/%s/nodelist",
+			 de->d_name);
+		if (exmem_read_file(path, buf, sizeof(buf)))
+			continue;
+		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (sscanf(tok, "%d-%d", &lo, &hi) == 1)
+				hi = lo;
+			if (nid >= lo && nid <= hi)
+				tier = atoi(de->d_name + 11);
+		}
+	}
+	closedir(d);
+	return tier;
+}
+
 int exmem_swap_on(void)
 {
 	char buf[256];

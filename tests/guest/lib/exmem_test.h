@@ -130,6 +130,10 @@ int exmem_count_pages_of(pid_t pid, const void *addr, size_t len,
 bool exmem_pfn_in_zone(unsigned long pfn, const char *name);
 /* Does node @nid have CPUs (a non-empty cpulist)? */
 bool exmem_node_has_cpus(int nid);
+/* Nodes with memory and no CPU (the CXL nodes), as a bit mask. */
+unsigned long exmem_cpuless_nodes(void);
+/* The memory tier holding node @nid, from memory_tiering sysfs, or -1. */
+int exmem_memory_tier(int nid);
 /* Nodes with ExMem present, as a bit mask for mbind(). */
 unsigned long exmem_node_mask(void);
 /*

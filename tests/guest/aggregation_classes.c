@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Specification: CXL devices of different performance classes are not
+ * aggregated. Each class gets its own CPU-less node, each in a lower
+ * memory tier than DRAM, the slower class no higher than the faster one;
+ * the tolerance that decides "same class" is exmem.class_tolerance_pct,
+ * and bad values for it are refused with EINVAL.
+ *
+ * This test runs in a boot of its own (scripts/test.sh): QEMU gives the
+ * guest HMAT and an ACPI Generic Port per CXL host bridge, so that the CXL
+ * driver computes each region's performance from CDAT, the PCIe link and
+ * the host bridge, and it trains the first device's link at 8 GT/s x4
+ * instead of 32 GT/s x16. aggregation.c covers devices of one class.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "exmem_test.h"
+
+#define DEVICES		"/sys/kernel/mm/exmem/devices"
+#define TOLERANCE	"/sys/module/exmem/parameters/class_tolerance_pct"
+
+struct dev_class {
+	char name[64];
+	long node, speed_mts, width;
+	unsigned long long capacity;
+};
+
+/* An attribute of /sys/kernel/mm/exmem/devices/<dax>/, as a number. */
+static long long dev_attr(const char *dax, const char *attr)
+{
+	char path[600], buf[64];
+
+	snprintf(path, sizeof(path), DEVICES "/%s/%s", dax, attr);
+	if (exmem_read_file(path, buf, sizeof(buf)))
+		return -1;
+	return strtoll(buf, NULL, 0);
+}
+
+/* The ExMem devices, with their node, link and capacity. Count. */
+static int read_devices(struct dev_class *devs, int max)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir(DEVICES);
+
+	if (!d)
+		return 0;
+	while (n < max && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(devs[n].name, sizeof(devs[n].name), "%s", de->d_name);
+		devs[n].node = dev_attr(de->d_name, "node");
+		devs[n].speed_mts = dev_attr(de->d_name, "link_speed_mts");
+		devs[n].width = dev_attr(de->d_name, "link_width");
+		devs[n].capacity = dev_attr(de->d_name, "capacity_bytes");
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Pages present in the ExMem zone of node @nid. */
+static unsigned long exmem_present_on(int nid)
+{
+	struct exmem_zone zones[EXMEM_MAX_ZONES];
+	int i, n = exmem_read_zones(zones, EXMEM_MAX_ZONES);
+
+	for (i = 0; i < n; i++)
+		if (zones[i].nid == nid && !strcmp(zones[i].name, "ExMem"))
+			return zones[i].present;
+	return 0;
+}
+
+TEST(devices_of_different_classes_get_separate_nodes)
+{
+	struct dev_class devs[4], *slow, *fast;
+	int n, dram_tier, slow_tier, fast_tier, i;
+	unsigned long nodes = exmem_cpuless_nodes();
+
+	if (access("/sys/firmware/acpi/tables/HMAT", R_OK))
+		SKIP(return, "no HMAT: the platform gives no performance data");
+	n = read_devices(devs, 4);
+	if (n != 2)
+		SKIP(return, "needs two CXL devices, found %d", n);
+	for (i = 0; i < n; i++)
+		TH_LOG("%s: node %ld, link %ld MT/s x%ld, %llu bytes", devs[i].name,
+		       devs[i].node, devs[i].speed_mts, devs[i].width,
+		       devs[i].capacity);
+	/* This boot trains one link slower: the devices differ in class. */
+	ASSERT_NE(devs[0].speed_mts * devs[0].width,
+		  devs[1].speed_mts * devs[1].width);
+	slow = devs[0].speed_mts * devs[0].width < devs[1].speed_mts * devs[1].width ?
+	       &devs[0] : &devs[1];
+	fast = slow == &devs[0] ? &devs[1] : &devs[0];
+
+	/* Two logical nodes, both CPU-less, each holding only its device. */
+	ASSERT_NE(slow->node, fast->node);
+	EXPECT_EQ(2, __builtin_popcountl(nodes));
+	EXPECT_TRUE(nodes & (1UL << slow->node));
+	EXPECT_TRUE(nodes & (1UL << fast->node));
+	EXPECT_EQ(slow->capacity, exmem_present_on(slow->node) * 4096ULL);
+	EXPECT_EQ(fast->capacity, exmem_present_on(fast->node) * 4096ULL);
+
+	/* Both below DRAM; the slow class no higher than the fast one. */
+	dram_tier = exmem_memory_tier(0);
+	slow_tier = exmem_memory_tier(slow->node);
+	fast_tier = exmem_memory_tier(fast->node);
+	TH_LOG("memory tiers: DRAM %d, fast class %d, slow class %d",
+	       dram_tier, fast_tier, slow_tier);
+	ASSERT_GE(dram_tier, 0);
+	EXPECT_GT(fast_tier, dram_tier);
+	EXPECT_GE(slow_tier, fast_tier);
+}
+
+TEST(class_tolerance_refuses_bad_values)
+{
+	static const char * const bad[] = { "abc", "-1", "10%", "0x" };
+	char before[32], after[32];
+	size_t i;
+
+	if (exmem_read_file(TOLERANCE, before, sizeof(before)))
+		SKIP(return, "no %s", TOLERANCE);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		TH_LOG("class_tolerance_pct <- \"%s\"", bad[i]);
+		EXPECT_EQ(-EINVAL, exmem_write_file(TOLERANCE, bad[i]));
+	}
+	ASSERT_EQ(0, exmem_read_file(TOLERANCE, after, sizeof(after)));
+	EXPECT_STREQ(before, after);
+	/* A good value is taken, and the default restored. */
+	EXPECT_EQ(0, exmem_write_file(TOLERANCE, "25"));
+	EXPECT_EQ(0, exmem_write_file(TOLERANCE, before));
+}
+
+TEST_HARNESS_MAIN
