@@ -47,7 +47,8 @@ bench: initramfs kernel-vanilla
 stress: deps
 	@$(MAKE) --no-print-directory kernel DEBUG=1
 	@$(MAKE) --no-print-directory initramfs
-	@EXMEM_KERNEL=build/obj-debug/arch/x86/boot/bzImage EXMEM_BOOT_TIMEOUT=5400 \
+	@EXMEM_KERNEL=build/obj-debug/arch/x86/boot/bzImage EXMEM_BOOT_TIMEOUT=14400 \
+		EXMEM_APPEND="EXMEM_CHURN_CYCLES=100 EXMEM_TEST_TIMEOUT=7200 EXMEM_FUZZ_CALLS=100000 EXMEM_FINAL_SCAN=1" \
 		bash scripts/timed.sh stress bash scripts/test.sh
 
 # The series as sent to linux-mm: build/patchset/*.patch, cover letter first.

@@ -2,7 +2,7 @@
 # make bench: the ratios of build/bench/ratios.dat as bars with their
 # spread across rounds, against the goal of each (scripts/bench.sh).
 # Columns: label ratio low high goal.
-set terminal pngcairo size 900,480 font ",10"
+set terminal pngcairo size 900,480 font ",10" noenhanced
 set output out
 set title "ZONE_EXMEM against vanilla 6.12 (ratios; 1.0 = equal)"
 set style fill solid 0.6 border -1

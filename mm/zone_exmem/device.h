@@ -54,12 +54,15 @@ struct exmem_dev {
 
 /*
  * One online memory block of ZONE_EXMEM. @isolated: health.c isolated its
- * pageblocks (device hotplug lock).
+ * pageblocks; @sibling_isolated: offline.c did, while another block of the
+ * same device is being offlined. Both under the device hotplug lock, and
+ * never both set.
  */
 struct exmem_block {
 	struct exmem_dev *dev;
 	atomic_long_t pins;		/* pin references on its pages */
 	bool isolated;
+	bool sibling_isolated;
 	struct rcu_head rcu;
 };
 
@@ -74,6 +77,7 @@ unsigned long pfn_to_block_id(unsigned long pfn);
 
 /* health.c */
 extern const struct attribute_group exmem_health_group;
+int exmem_isolate_block_range(unsigned long id, bool isolate);
 void exmem_health_dev_init(struct exmem_dev *dev);
 void exmem_health_dev_exit(struct exmem_dev *dev);
 void exmem_health_block_online(struct exmem_dev *dev, unsigned long id,

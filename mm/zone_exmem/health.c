@@ -88,33 +88,50 @@ static bool exmem_dev_overlaps(const struct exmem_dev *dev,
 	       end_pfn > dev->start_pfn;
 }
 
-/*
- * Isolate (or release) the pageblocks of one online block. Free pages move
- * to the isolated free lists; pages freed later follow them. A block with a
- * page that cannot be isolated right now (off the LRU for a moment) is left
- * as it is: the next change of any device's health tries again.
+/**
+ * exmem_isolate_block_range - Isolate or release the pageblocks of a block
+ * @id: memory block id of an online ExMem block
+ * @isolate: isolate (true) or release (false)
+ *
+ * Free pages move to the isolated free lists, and pages freed later follow
+ * them, so the allocator no longer hands out the block's memory. The caller
+ * holds the device hotplug lock and tracks the state (health isolation in
+ * &exmem_block.isolated, offline isolation in &exmem_block.sibling_isolated).
+ *
+ * Return: 0, or -EBUSY when a page cannot be isolated right now.
  */
-static void exmem_block_isolate(unsigned long id, struct exmem_block *blk,
-				bool isolate)
+int exmem_isolate_block_range(unsigned long id, bool isolate)
 {
 	unsigned long pfn = id * exmem_block_pages;
 	unsigned long end = pfn + exmem_block_pages;
 
-	if (blk->isolated == isolate)
-		return;
 	if (!isolate) {
 		undo_isolate_page_range(pfn, end, MIGRATE_MOVABLE);
-		blk->isolated = false;
-		return;
+		return 0;
 	}
-	if (start_isolate_page_range(pfn, end, MIGRATE_MOVABLE, 0, GFP_KERNEL)) {
+	if (start_isolate_page_range(pfn, end, MIGRATE_MOVABLE, 0, GFP_KERNEL))
+		return -EBUSY;
+	/* Per-CPU lists may still hold its free pages: give them back. */
+	drain_all_pages(page_zone(pfn_to_page(pfn)));
+	return 0;
+}
+
+/*
+ * Apply the health isolation to one online block. A block with a page that
+ * cannot be isolated right now (off the LRU for a moment) is left as it is:
+ * the next change of any device's health tries again.
+ */
+static void exmem_block_isolate(unsigned long id, struct exmem_block *blk,
+				bool isolate)
+{
+	if (blk->isolated == isolate)
+		return;
+	if (exmem_isolate_block_range(id, isolate)) {
 		pr_warn_ratelimited("exmem: memory%lu: busy pageblock, not isolated\n",
 				    id);
 		return;
 	}
-	/* Per-CPU lists may still hold its free pages: give them back. */
-	drain_all_pages(page_zone(pfn_to_page(pfn)));
-	blk->isolated = true;
+	blk->isolated = isolate;
 }
 
 /* Is another device ok, with memory online? exmem_devs_lock held. */

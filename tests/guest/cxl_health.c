@@ -34,7 +34,6 @@
 #define POISONED	5		/* the owner's page that gets poisoned */
 #define WAIT_S		120		/* bound for asynchronous reactions */
 #define KPF_HWPOISON	19
-#define PATTERN(i)	((unsigned long)(i) * 0x9e3779b97f4a7c15UL + 1)
 
 /* Pages of [buf, buf + len) on each device, and elsewhere. */
 struct placement {
@@ -81,24 +80,6 @@ static int map_and_place(size_t len, const struct exmem_cxl_dev *d, int n,
 	err = place(buf, len, d, n, p);
 	munmap(buf, len);
 	return err;
-}
-
-static void fill(unsigned long *w, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len / sizeof(*w); i++)
-		w[i] = PATTERN(i);
-}
-
-static unsigned long bad_words(const unsigned long *w, size_t len)
-{
-	unsigned long bad = 0;
-	size_t i;
-
-	for (i = 0; i < len / sizeof(*w); i++)
-		bad += w[i] != PATTERN(i);
-	return bad;
 }
 
 /*
@@ -171,7 +152,7 @@ static void owner_main(struct owner_result *r, int go)
 
 	if (buf == MAP_FAILED)
 		_exit(1);
-	fill(buf, OWNER_PAGES * 4096UL);
+	exmem_fill_pattern(buf, OWNER_PAGES * 4096UL);
 	r->addr = buf;
 	__atomic_store_n(&r->done, 1, __ATOMIC_SEQ_CST);
 	if (read(go, &c, 1) != 1)
@@ -186,7 +167,7 @@ static void owner_main(struct owner_result *r, int go)
 			continue;
 		}
 		for (i = 0; i < 4096 / sizeof(*w); i++)
-			r->bad += w[i] != PATTERN(page * 4096 / sizeof(*w) + i);
+			r->bad += w[i] != exmem_pattern_word(page * 4096 / sizeof(*w) + i);
 	}
 	__atomic_store_n(&r->done, 2, __ATOMIC_SEQ_CST);
 	_exit(0);
@@ -500,7 +481,7 @@ TEST_F_TIMEOUT(health, admin_drains_device_and_returns_it, 600)
 	int v;
 
 	ASSERT_NE(MAP_FAILED, buf);
-	fill(buf, MAP_LEN);
+	exmem_fill_pattern(buf, MAP_LEN);
 	ASSERT_EQ(0, place((char *)buf, MAP_LEN, self->dev, self->n, &p));
 	v = p.on[0] > p.on[1] ? 0 : 1;
 	d = &self->dev[v];
@@ -511,7 +492,7 @@ TEST_F_TIMEOUT(health, admin_drains_device_and_returns_it, 600)
 				       self->event, sizeof(self->event), 600));
 	EXPECT_STREQ("drained", self->event);
 	EXPECT_EQ(0, exmem_dev_long(d->dax, "online_bytes"));
-	EXPECT_EQ(0, bad_words(buf, MAP_LEN));
+	EXPECT_EQ(0, exmem_bad_words(buf, MAP_LEN));
 	ASSERT_EQ(0, place((char *)buf, MAP_LEN, self->dev, self->n, &p));
 	EXPECT_EQ(0, p.on[v]);
 	EXPECT_EQ(MAP_LEN / 4096, p.on[!v]);
@@ -539,7 +520,7 @@ TEST_F_TIMEOUT(health, poisoned_page_sigbus_only_for_owner, 300)
 	int i;
 
 	ASSERT_NE(MAP_FAILED, mine);
-	fill(mine, MAP_LEN);
+	exmem_fill_pattern(mine, MAP_LEN);
 	ASSERT_EQ(0, owner_start(&o));
 	phys = owner_phys(&o, POISONED);
 	d = exmem_cxl_dev_of(self->dev, self->n, phys);
@@ -554,7 +535,7 @@ TEST_F_TIMEOUT(health, poisoned_page_sigbus_only_for_owner, 300)
 	for (i = 0; i < OWNER_PAGES; i++)
 		EXPECT_EQ(i == POISONED, o.r->sigbus[i]);
 	EXPECT_EQ(0, o.r->bad);
-	EXPECT_EQ(0, bad_words(mine, MAP_LEN));
+	EXPECT_EQ(0, exmem_bad_words(mine, MAP_LEN));
 }
 
 /*
@@ -578,7 +559,7 @@ TEST_F_TIMEOUT(health, uncorrectable_error_drains_device_under_load, 900)
 	int i, v;
 
 	ASSERT_NE(MAP_FAILED, buf);
-	fill(buf, LOAD_LEN);
+	exmem_fill_pattern(buf, LOAD_LEN);
 	ASSERT_EQ(0, place((char *)buf, LOAD_LEN, self->dev, self->n, &p));
 	v = p.on[0] > p.on[1] ? 0 : 1;
 	victim = &self->dev[v];
@@ -609,7 +590,7 @@ TEST_F_TIMEOUT(health, uncorrectable_error_drains_device_under_load, 900)
 
 	EXPECT_EQ(0, exmem_dev_long(victim->dax, "online_bytes"));
 	EXPECT_TRUE(exmemstat_shows(victim->dax, " offline  offline   drained "));
-	EXPECT_EQ(0, bad_words(buf, LOAD_LEN));
+	EXPECT_EQ(0, exmem_bad_words(buf, LOAD_LEN));
 	ASSERT_EQ(0, place((char *)buf, LOAD_LEN, self->dev, self->n, &p));
 	TH_LOG("after: %lu pages on %s, %lu on %s, %lu elsewhere",
 	       p.on[0], self->dev[0].dax, p.on[1], self->dev[1].dax,

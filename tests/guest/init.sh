@@ -62,7 +62,8 @@ show_exmem() {
 # Each test runs in its own session with a time bound; whatever it leaves
 # behind (processes holding memory or the console) is killed afterwards, so
 # one test cannot hang or starve the next.
-TEST_TIMEOUT=900
+# EXMEM_TEST_TIMEOUT (kernel command line, make stress) raises the bound.
+TEST_TIMEOUT=${EXMEM_TEST_TIMEOUT:-900}
 # cxl_health needs a device with a slow link (scripts/test.sh boots once
 # more for it) and leaves a device offline; aggregation_classes needs HMAT
 # and two devices of different performance (a boot of its own too).
@@ -106,6 +107,11 @@ run)
 test)
 	show_exmem
 	run_tests
+	# make stress: the zone invariant once more, after everything else.
+	if [ -n "${EXMEM_FINAL_SCAN:-}" ]; then
+		only=",no_unmovable_in_exmem,"
+		run_tests
+	fi
 	# The upstream mm selftests, unless a test list leaves them out.
 	case "$only" in "" | *,mm_selftests,*)
 		mm_selftests >/tmp/mm.out 2>&1

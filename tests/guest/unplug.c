@@ -4,7 +4,9 @@
  * unbound from kmem) under stress-ng memory load while ExMem holds user
  * data in a MAP_EXMEM mapping; every byte survives, and the data stays
  * in ExMem (the other device's capacity) rather than moving to DRAM, as
- * /proc/vmstat's exmem_offline_migrate_exmem counts.
+ * /proc/vmstat's exmem_offline_migrate_exmem counts. Offlining a device
+ * block by block moves each page once, straight to another device, never
+ * to the next block of the same device.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,23 +23,6 @@
 
 #define LEN (96UL << 20)
 #define NR_PAGES (LEN / 4096)
-
-static void fill(char *buf)
-{
-	unsigned long i;
-
-	for (i = 0; i < LEN; i += sizeof(unsigned long))
-		*(unsigned long *)(buf + i) = i * 0x9e3779b97f4a7c15UL;
-}
-
-static unsigned long bad_words(const char *buf)
-{
-	unsigned long i, bad = 0;
-
-	for (i = 0; i < LEN; i += sizeof(unsigned long))
-		bad += *(const unsigned long *)(buf + i) != i * 0x9e3779b97f4a7c15UL;
-	return bad;
-}
 
 FIXTURE(unplug) {};
 FIXTURE_SETUP(unplug) {}
@@ -59,7 +44,7 @@ TEST_F_TIMEOUT(unplug, device_unplug_under_load_keeps_data_in_exmem, 600)
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
 	ASSERT_NE(MAP_FAILED, buf);
 	madvise(buf, LEN, MADV_NOHUGEPAGE);
-	fill(buf);
+	exmem_fill_pattern(buf, LEN);
 	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, NULL));
 	ASSERT_EQ(NR_PAGES, in_exmem);
 
@@ -80,13 +65,73 @@ TEST_F_TIMEOUT(unplug, device_unplug_under_load_keeps_data_in_exmem, 600)
 	waitpid(stress, NULL, 0);
 
 	/* Every byte is intact, and still in ExMem. */
-	EXPECT_EQ(0, bad_words(buf));
+	EXPECT_EQ(0, exmem_bad_words(buf, LEN));
 	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, NULL));
 	EXPECT_EQ(NR_PAGES, present);
 	EXPECT_EQ(NR_PAGES, in_exmem);
 
 	/* Plug it back in. */
 	EXPECT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", dax));
+}
+
+/*
+ * Offline every block of the device holding a MAP_EXMEM mapping, one at a
+ * time, as daxctl offline-memory does: the pages that were on the device
+ * are migrated once each (pgmigrate_success grows by no more than the
+ * device's LRU pages), all to another device, with every byte intact.
+ */
+TEST_F_TIMEOUT(unplug, block_by_block_offline_moves_each_page_once, 600)
+{
+	unsigned long in_exmem, present, first, nr, i, bp = exmem_block_pages();
+	unsigned long *pfns = calloc(NR_PAGES, sizeof(*pfns));
+	struct exmem_scan scan;
+	char dax[256], block[32];
+	long moved;
+	char *buf;
+
+	if (!exmem_node_mask())
+		SKIP(return, "no ExMem memory online");
+	ASSERT_NE(NULL, pfns);
+	ASSERT_NE(0, bp);
+	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	madvise(buf, LEN, MADV_NOHUGEPAGE);
+	exmem_fill_pattern(buf, LEN);
+	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, pfns));
+	ASSERT_EQ(NR_PAGES, in_exmem);
+	ASSERT_EQ(0, exmem_dax_of_phys((unsigned long long)pfns[0] * 4096, dax,
+				       sizeof(dax), &first, &nr));
+	ASSERT_EQ(0, exmem_scan_pfns(first * bp, nr * bp, &scan));
+	TH_LOG("%s: blocks %lu..%lu, %lu LRU pages", dax, first,
+	       first + nr - 1, scan.lru);
+
+	moved = exmem_vmstat("pgmigrate_success");
+	for (i = 0; i < nr; i++) {
+		snprintf(block, sizeof(block), "memory%lu", first + i);
+		ASSERT_EQ(0, exmem_block_set_state(block, "offline"))
+			TH_LOG("offline %s", block);
+	}
+	moved = exmem_vmstat("pgmigrate_success") - moved;
+	TH_LOG("%ld pages migrated for %lu blocks", moved, nr);
+	/* A little slack for pages other tasks allocate meanwhile. */
+	EXPECT_LE(moved, (long)scan.lru + 256);
+
+	/* Every byte intact, in ExMem, and none of it on the offline device. */
+	EXPECT_EQ(0, exmem_bad_words(buf, LEN));
+	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, pfns));
+	EXPECT_EQ(NR_PAGES, in_exmem);
+	for (i = 0; i < NR_PAGES; i++)
+		if (pfns[i] / bp - first < nr)
+			break;
+	EXPECT_EQ(NR_PAGES, i) TH_LOG("page %lu still on %s", i, dax);
+
+	for (i = 0; i < nr; i++) {
+		snprintf(block, sizeof(block), "memory%lu", first + i);
+		EXPECT_EQ(0, exmem_block_set_state(block, "online_exmem"));
+	}
+	munmap(buf, LEN);
+	free(pfns);
 }
 
 TEST_HARNESS_MAIN

@@ -211,6 +211,15 @@ static int busiest_device(const uint64_t *e, size_t n, struct device_blocks *bes
 	return 0;
 }
 
+/* vmstat counters sampled around the offline (a missing one reads -1). */
+static const char * const watch[] = {
+	"pgmigrate_success", "pgmigrate_fail", "allocstall_movable",
+	"pgscan_direct", "compact_stall", "pgalloc_exmem",
+	"exmem_offline_migrate_exmem", "exmem_offline_migrate_other",
+};
+
+#define NR_WATCH	ARRAY_SIZE(watch)
+
 /* Set every block of a device to @state. 0 or -1. */
 static int set_blocks(unsigned long first, unsigned long nr, const char *state)
 {
@@ -230,23 +239,26 @@ static void offline_case(int rep, double copy_mibps)
 {
 	const char *kernel = patched ? "patched" : "vanilla";
 	const char *online = patched ? "online" : "online_movable";
-	size_t i, n = OFFLINE_LEN / PAGE, words = OFFLINE_LEN / 8, bad = 0;
+	size_t n = OFFLINE_LEN / PAGE;
+	unsigned long bad;
 	uint64_t *e = calloc(n, sizeof(*e));
 	char *p = map_case(OFFLINE_LEN, true, false);
-	unsigned long *w = (unsigned long *)p;
 	struct device_blocks dev;
 	double t0, secs, mib;
+	long watch0[NR_WATCH];
+	size_t i;
 
 	if (!p || !e) {
 		printf("bench offline %s %d error=map\n", kernel, rep);
 		return;
 	}
-	for (i = 0; i < words; i++)
-		w[i] = i ^ 0x5a5a5a5a5a5a5a5aUL;
+	exmem_fill_pattern(p, OFFLINE_LEN);
 	if (exmem_pagemap(0, p, OFFLINE_LEN, e) || busiest_device(e, n, &dev)) {
 		printf("bench offline %s %d error=device\n", kernel, rep);
 		return;
 	}
+	for (i = 0; i < NR_WATCH; i++)
+		watch0[i] = exmem_vmstat(watch[i]);
 	t0 = now();
 	if (set_blocks(dev.first, dev.nr, "offline")) {
 		printf("bench offline %s %d error=offline\n", kernel, rep);
@@ -254,13 +266,17 @@ static void offline_case(int rep, double copy_mibps)
 		return;
 	}
 	secs = now() - t0;
-	for (i = 0; i < words; i++)
-		bad += w[i] != (i ^ 0x5a5a5a5a5a5a5a5aUL);
+	bad = exmem_bad_words(p, OFFLINE_LEN);
 	mib = dev.pages * PAGE / 1048576.0;
 	/* Where did the data go: still in CXL memory, or into DRAM? */
-	printf("bench offline %s %d secs=%.2f migrated_mib=%.1f mig_mibps=%.1f memcpy_mibps=%.1f bad_words=%zu in_cxl_after=%.3f device=%s\n",
+	printf("bench offline %s %d secs=%.2f migrated_mib=%.1f mig_mibps=%.1f memcpy_mibps=%.1f bad_words=%lu in_cxl_after=%.3f device=%s\n",
 	       kernel, rep, secs, mib, mib / secs, copy_mibps, bad,
 	       placed(p, OFFLINE_LEN, cxl_zone()), dev.dax);
+	/* What the offline cost besides copying: reclaim, compaction, retries. */
+	printf("# offline %s vmstat:", kernel);
+	for (i = 0; i < NR_WATCH; i++)
+		printf(" %s=%ld", watch[i], exmem_vmstat(watch[i]) - watch0[i]);
+	printf("\n");
 	fflush(stdout);
 	munmap((void *)((unsigned long)p & ~(HPAGE - 1)), OFFLINE_LEN + HPAGE);
 	free(e);
@@ -270,6 +286,7 @@ static void offline_case(int rep, double copy_mibps)
 
 int main(void)
 {
+	const char *only;
 	double copy;
 	int rep;
 
@@ -279,7 +296,9 @@ int main(void)
 		return 1;
 	}
 	copy = memcpy_mibps();
-	for (rep = 0; rep < REPS; rep++) {
+	/* EXMEM_BENCH_ONLY=offline (guest environment): P3 alone. */
+	only = getenv("EXMEM_BENCH_ONLY");
+	for (rep = 0; rep < REPS && !(only && !strcmp(only, "offline")); rep++) {
 		fault_case("dram_4k", false, false, rep);
 		fault_case("dram_thp", false, true, rep);
 		fault_case("cxl_4k", true, false, rep);

@@ -510,6 +510,26 @@ bool exmem_node_has_cpus(int nid)
 	return !exmem_read_file(path, buf, sizeof(buf)) && buf[0];
 }
 
+void exmem_fill_pattern(void *buf, size_t len)
+{
+	unsigned long *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		w[i] = exmem_pattern_word(i);
+}
+
+unsigned long exmem_bad_words(const void *buf, size_t len)
+{
+	const unsigned long *w = buf;
+	unsigned long bad = 0;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		bad += w[i] != exmem_pattern_word(i);
+	return bad;
+}
+
 unsigned long exmem_cpuless_nodes(void)
 {
 	char path[128], buf[4096];

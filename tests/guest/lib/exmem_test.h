@@ -130,6 +130,17 @@ int exmem_count_pages_of(pid_t pid, const void *addr, size_t len,
 bool exmem_pfn_in_zone(unsigned long pfn, const char *name);
 /* Does node @nid have CPUs (a non-empty cpulist)? */
 bool exmem_node_has_cpus(int nid);
+/*
+ * Data checks: exmem_fill_pattern() writes word i of @buf as
+ * exmem_pattern_word(i); exmem_bad_words() counts the words that differ.
+ */
+static inline unsigned long exmem_pattern_word(size_t i)
+{
+	return i * 0x9e3779b97f4a7c15UL + 1;
+}
+
+void exmem_fill_pattern(void *buf, size_t len);
+unsigned long exmem_bad_words(const void *buf, size_t len);
 /* Nodes with memory and no CPU (the CXL nodes), as a bit mask. */
 unsigned long exmem_cpuless_nodes(void);
 /* The memory tier holding node @nid, from memory_tiering sysfs, or -1. */
