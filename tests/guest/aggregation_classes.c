@@ -26,7 +26,7 @@
 #define TOLERANCE	"/sys/module/exmem/parameters/class_tolerance_pct"
 
 struct dev_class {
-	char name[64];
+	char name[256];
 	long node, speed_mts, width;
 	unsigned long long capacity;
 };
