@@ -24,6 +24,19 @@
 #define LEN (96UL << 20)
 #define NR_PAGES (LEN / 4096)
 
+/* LEN bytes of MAP_EXMEM in 4 KiB pages, filled with the test pattern. */
+static char *map_exmem_filled(void)
+{
+	char *buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	madvise(buf, LEN, MADV_NOHUGEPAGE);
+	exmem_fill_pattern(buf, LEN);
+	return buf;
+}
+
 FIXTURE(unplug) {};
 FIXTURE_SETUP(unplug) {}
 FIXTURE_TEARDOWN(unplug) {}
@@ -40,11 +53,8 @@ TEST_F_TIMEOUT(unplug, device_unplug_under_load_keeps_data_in_exmem, 600)
 	if (!mask)
 		SKIP(return, "no ExMem memory online");
 	/* MAP_EXMEM: the unplug must keep the mapping's pages in ExMem. */
-	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
-	ASSERT_NE(MAP_FAILED, buf);
-	madvise(buf, LEN, MADV_NOHUGEPAGE);
-	exmem_fill_pattern(buf, LEN);
+	buf = map_exmem_filled();
+	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, NULL));
 	ASSERT_EQ(NR_PAGES, in_exmem);
 
@@ -93,11 +103,8 @@ TEST_F_TIMEOUT(unplug, block_by_block_offline_moves_each_page_once, 600)
 		SKIP(return, "no ExMem memory online");
 	ASSERT_NE(NULL, pfns);
 	ASSERT_NE(0, bp);
-	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
-	ASSERT_NE(MAP_FAILED, buf);
-	madvise(buf, LEN, MADV_NOHUGEPAGE);
-	exmem_fill_pattern(buf, LEN);
+	buf = map_exmem_filled();
+	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, pfns));
 	ASSERT_EQ(NR_PAGES, in_exmem);
 	ASSERT_EQ(0, exmem_dax_of_phys((unsigned long long)pfns[0] * 4096, dax,
