@@ -75,23 +75,32 @@ mm_selftests() {
 	cd / || return 1
 }
 
-# cgroup's test_zswap, unchanged. It needs what a distribution enables:
-# zswap on (6.12 defaults it off), its shrinker for the writeback cases,
-# and swap slots for every stored page (test_no_kmem_bypass allocates more
-# than RAM), so zram0 is made 4 GiB for it (zram allocates only what is
-# written to it). Everything is put back afterwards.
+# cgroup's test_zswap, unchanged, in the environment it was written for:
+# - zswap on (6.12 defaults it off) and its shrinker off (6.12's default:
+#   with it on, a memcg's own reclaim writes back that memcg's entries,
+#   which test_no_invasive_cgroup_shrink counts as invasive);
+# - swap slots for every stored page (test_no_kmem_bypass allocates more
+#   than RAM): zram0 is made 4 GiB (zram allocates only what is written);
+# - small folios: 6.12's zswap stores no large folio (that came in 6.13),
+#   so with THP "always" (Debian's default) the tests' malloc()ed buffers
+#   are swapped out as whole THPs, around zswap. THP is "madvise" for it.
+# Everything is put back afterwards.
 zswap_selftest() {
 	zp=/sys/module/zswap/parameters
+	thp=/sys/kernel/mm/transparent_hugepage/enabled
 	[ -x $MM/test_zswap ] && [ -d $zp ] || return 0
 	old_enabled=$(cat $zp/enabled)
 	old_shrinker=$(cat $zp/shrinker_enabled)
+	old_thp=$(sed 's/.*\[\(.*\)\].*/\1/' $thp)
 	swapoff /dev/zram0 2>/dev/null
 	echo 1 >/sys/block/zram0/reset
 	echo 4G >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&
 		swapon /dev/zram0
 	echo Y >$zp/enabled
-	echo Y >$zp/shrinker_enabled
+	echo N >$zp/shrinker_enabled
+	echo madvise >$thp
 	mm_run test_zswap $MM/test_zswap
+	echo "$old_thp" >$thp
 	echo "$old_enabled" >$zp/enabled
 	echo "$old_shrinker" >$zp/shrinker_enabled
 	swapoff /dev/zram0
