@@ -16,28 +16,22 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 W=$ROOT/build/work
 P=$ROOT/build/pristine
+# shellcheck source=scripts/pristine-git.sh
+. scripts/pristine-git.sh
 
 series() { grep -v '^\s*\(#\|$\)' patches/series; }
 
 init() {
-	local f p
+	local p
 	[ -d "$P" ] || { echo "run make kernel first (needs build/pristine)" >&2; exit 1; }
 	rm -rf "$W"
 	mkdir -p "$W"
-	git -C "$W" init -q
 	{
 		series | sed 's#^#patches/#'
 		if [ -s "$ZSWAP_PATCH" ]; then echo "$ZSWAP_PATCH"; fi
 	} | while read -r p; do
-		sed -n 's#^\(---\|+++\) [ab]/\([^[:space:]]*\).*#\2#p' "$p"
-	done | sort -u | while read -r f; do
-		[ -f "$P/$f" ] || continue
-		mkdir -p "$W/$(dirname "$f")"
-		cp "$P/$f" "$W/$f"
-	done
-	git -C "$W" add -A
-	git -C "$W" commit -qm pristine
-	git -C "$W" tag pristine
+		paths_in_patches "$p"
+	done | pristine_git "$W" "$P" pristine
 	series | while read -r p; do git -C "$W" am -q "$ROOT/patches/$p"; done
 	if [ -s "$ZSWAP_PATCH" ]; then git -C "$W" am -q "$ROOT/$ZSWAP_PATCH"; fi
 	git -C "$W" log --oneline pristine..

@@ -18,6 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 B=$ROOT/build
+# shellcheck source=scripts/pristine-git.sh
+. scripts/pristine-git.sh
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 PKG=linux-source-6.12
 JOBS=${JOBS:-$(($(nproc) + 1))}
@@ -67,10 +69,6 @@ new_files() {
 	done | sort
 }
 
-# Paths a patch touches (both sides of each diff).
-patch_paths() {
-	sed -n 's#^\(---\|+++\) [ab]/\([^[:space:]]*\).*#\2#p' "$@" | sort -u
-}
 
 # Build build/stage: the touched files from pristine, the new files on top,
 # then every patch applied with no fuzz.
@@ -79,7 +77,7 @@ stage_tree() {
 	rm -rf "$B/stage"
 	mkdir -p "$B/stage"
 	mapfile -t PATCHES < <(patch_files)
-	{ new_files; [ ${#PATCHES[@]} -eq 0 ] || patch_paths "${PATCHES[@]}"; } |
+	{ new_files; [ ${#PATCHES[@]} -eq 0 ] || paths_in_patches "${PATCHES[@]}"; } |
 		sort -u >"$B/touched.new"
 	while read -r f; do
 		if [ -f "$B/pristine/$f" ]; then

@@ -23,6 +23,8 @@ G=$PS/git
 # bisect-check's logs and result; make patchset does not touch them.
 BISECT=$B/bisect
 LIST=patches/patchset.list
+# shellcheck source=scripts/pristine-git.sh
+. scripts/pristine-git.sh
 AUTHOR="ZONE_EXMEM developers <dev@exmem>"
 # Upstream files the new-file commits edit (index entries, MAINTAINERS).
 EXTRA_BASE=(MAINTAINERS Documentation/admin-guide/mm/index.rst
@@ -63,7 +65,7 @@ check_list() {
 base_files() {
 	local e
 	entries | awk '$1 !~ /^@/ { print $1 }' | while read -r e; do
-		sed -n 's#^\(---\|+++\) [ab]/\([^[:space:]]*\).*#\2#p' "$(patch_path "$e")"
+		paths_in_patches "$(patch_path "$e")"
 	done
 	printf '%s\n' "${EXTRA_BASE[@]}"
 }
@@ -190,17 +192,7 @@ make_series() {
 	check_list
 	rm -rf "$PS"
 	mkdir -p "$G"
-	git -C "$G" init -q
-	git -C "$G" config user.name "ZONE_EXMEM developers"
-	git -C "$G" config user.email dev@exmem
-	base_files | sort -u | while read -r f; do
-		[ -f "$P/$f" ] || continue
-		mkdir -p "$G/$(dirname "$f")"
-		cp "$P/$f" "$G/$f"
-	done
-	git -C "$G" add -A
-	git -C "$G" commit -q -m "linux-source-6.12 $(cat "$P/.debian-version")"
-	git -C "$G" tag pristine
+	base_files | pristine_git "$G" "$P" "linux-source-6.12 $(cat "$P/.debian-version")"
 	while read -r name f; do
 		# shellcheck disable=SC2086 # the file list is split on purpose
 		set -- $f
