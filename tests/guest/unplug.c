@@ -6,7 +6,9 @@
  * in ExMem (the other device's capacity) rather than moving to DRAM, as
  * /proc/vmstat's exmem_offline_migrate_exmem counts. Offlining a device
  * block by block moves each page once, straight to another device, never
- * to the next block of the same device.
+ * to the next block of the same device. Offlining succeeds at the first
+ * attempt while a program is faulting pages in the block, as it does in
+ * ZONE_MOVABLE: only pins make an ExMem offline fail with EBUSY.
  */
 #include <errno.h>
 #include <signal.h>
@@ -142,6 +144,60 @@ TEST_F_TIMEOUT(unplug, block_by_block_offline_moves_each_page_once, 600)
 	}
 	munmap(buf, LEN);
 	free(pfns);
+}
+
+/*
+ * Offline every block of a device, once each and without retrying, while
+ * stress-ng keeps faulting pages in ExMem (it maps, writes and unmaps its
+ * buffer over and over, in the blocks being offlined too): each offline
+ * succeeds at once. A freshly faulted page that is not on the LRU yet
+ * does not make the isolation fail with EBUSY ("unmovable page"), and the
+ * MAP_EXMEM data survives intact, in ExMem.
+ */
+TEST_F_TIMEOUT(unplug, offline_under_fault_load_succeeds_first_time, 600)
+{
+	unsigned long in_exmem, present, first, nr, i, pfn0, done = 0;
+	char dax[256], block[32];
+	bool offlined[64] = { false };
+	char *buf;
+	pid_t stress;
+	int err;
+
+	if (!exmem_node_mask())
+		SKIP(return, "no ExMem memory online");
+	buf = map_exmem_filled();
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, exmem_count_pages(buf, 4096, &in_exmem, &present, &pfn0));
+	ASSERT_EQ(0, exmem_dax_of_phys((unsigned long long)pfn0 * 4096, dax,
+				       sizeof(dax), &first, &nr));
+	ASSERT_GE(ARRAY_SIZE(offlined), nr);
+	stress = exmem_stress_start(2, "32M", true);
+	ASSERT_GT(stress, 0);
+	sleep(2);
+
+	for (i = 0; i < nr; i++) {
+		snprintf(block, sizeof(block), "memory%lu", first + i);
+		err = exmem_block_set_state(block, "offline");
+		EXPECT_EQ(0, err) TH_LOG("offline %s under load: %s", block,
+					 strerror(-err));
+		offlined[i] = !err;
+		done += !err;
+	}
+	kill(-stress, SIGKILL);
+	waitpid(stress, NULL, 0);
+	TH_LOG("%s: %lu of %lu blocks offlined at the first attempt under load",
+	       dax, done, nr);
+
+	EXPECT_EQ(0, exmem_bad_words(buf, LEN));
+	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, NULL));
+	EXPECT_EQ(NR_PAGES, in_exmem);
+	for (i = 0; i < nr; i++) {
+		if (!offlined[i])
+			continue;
+		snprintf(block, sizeof(block), "memory%lu", first + i);
+		EXPECT_EQ(0, exmem_block_set_state(block, "online_exmem"));
+	}
+	munmap(buf, LEN);
 }
 
 TEST_HARNESS_MAIN
