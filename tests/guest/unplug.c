@@ -8,7 +8,7 @@
  * block by block moves each page once, straight to another device, never
  * to the next block of the same device. Offlining succeeds at the first
  * attempt while a program is faulting pages in the block, as it does in
- * ZONE_MOVABLE: only pins make an ExMem offline fail with EBUSY.
+ * ZONE_MOVABLE (pins, not load, make an ExMem block refuse with EBUSY).
  */
 #include <errno.h>
 #include <signal.h>
