@@ -69,7 +69,6 @@ new_files() {
 	done | sort
 }
 
-
 # Build build/stage: the touched files from pristine, the new files on top,
 # then every patch applied with no fuzz.
 stage_tree() {

@@ -97,7 +97,7 @@ TEST_F_TIMEOUT(unplug, block_by_block_offline_moves_each_page_once, 600)
 {
 	unsigned long in_exmem, present, first, nr, i, bp = exmem_block_pages();
 	unsigned long *pfns = calloc(NR_PAGES, sizeof(*pfns));
-	char dax[256], block[32];
+	char dax[256];
 	long moved, in_use;
 	char *buf;
 
@@ -119,11 +119,9 @@ TEST_F_TIMEOUT(unplug, block_by_block_offline_moves_each_page_once, 600)
 	ASSERT_GE(in_use, NR_PAGES);
 
 	moved = exmem_vmstat("pgmigrate_success");
-	for (i = 0; i < nr; i++) {
-		snprintf(block, sizeof(block), "memory%lu", first + i);
-		ASSERT_EQ(0, exmem_block_set_state(block, "offline"))
-			TH_LOG("offline %s", block);
-	}
+	for (i = 0; i < nr; i++)
+		ASSERT_EQ(0, exmem_block_id_set_state(first + i, "offline"))
+			TH_LOG("offline memory%lu", first + i);
 	moved = exmem_vmstat("pgmigrate_success") - moved;
 	TH_LOG("%ld pages migrated for %lu blocks", moved, nr);
 	/* A little slack for pages other tasks allocate meanwhile. */
@@ -138,10 +136,8 @@ TEST_F_TIMEOUT(unplug, block_by_block_offline_moves_each_page_once, 600)
 			break;
 	EXPECT_EQ(NR_PAGES, i) TH_LOG("page %lu still on %s", i, dax);
 
-	for (i = 0; i < nr; i++) {
-		snprintf(block, sizeof(block), "memory%lu", first + i);
-		EXPECT_EQ(0, exmem_block_set_state(block, "online_exmem"));
-	}
+	for (i = 0; i < nr; i++)
+		EXPECT_EQ(0, exmem_block_id_set_state(first + i, "online_exmem"));
 	munmap(buf, LEN);
 	free(pfns);
 }
@@ -157,8 +153,8 @@ TEST_F_TIMEOUT(unplug, block_by_block_offline_moves_each_page_once, 600)
 TEST_F_TIMEOUT(unplug, offline_under_fault_load_succeeds_first_time, 600)
 {
 	unsigned long in_exmem, present, first, nr, i, pfn0, done = 0;
-	char dax[256], block[32];
 	bool offlined[64] = { false };
+	char dax[256];
 	char *buf;
 	pid_t stress;
 	int err;
@@ -177,10 +173,9 @@ TEST_F_TIMEOUT(unplug, offline_under_fault_load_succeeds_first_time, 600)
 	sleep(2);
 
 	for (i = 0; i < nr; i++) {
-		snprintf(block, sizeof(block), "memory%lu", first + i);
-		err = exmem_block_set_state(block, "offline");
-		EXPECT_EQ(0, err) TH_LOG("offline %s under load: %s", block,
-					 strerror(-err));
+		err = exmem_block_id_set_state(first + i, "offline");
+		EXPECT_EQ(0, err) TH_LOG("offline memory%lu under load: %s",
+					 first + i, strerror(-err));
 		offlined[i] = !err;
 		done += !err;
 	}
@@ -193,10 +188,9 @@ TEST_F_TIMEOUT(unplug, offline_under_fault_load_succeeds_first_time, 600)
 	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, NULL));
 	EXPECT_EQ(NR_PAGES, in_exmem);
 	for (i = 0; i < nr; i++) {
-		if (!offlined[i])
-			continue;
-		snprintf(block, sizeof(block), "memory%lu", first + i);
-		EXPECT_EQ(0, exmem_block_set_state(block, "online_exmem"));
+		if (offlined[i])
+			EXPECT_EQ(0, exmem_block_id_set_state(first + i,
+							      "online_exmem"));
 	}
 	munmap(buf, LEN);
 }

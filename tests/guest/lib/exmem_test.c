@@ -144,6 +144,14 @@ int exmem_block_set_state(const char *block, const char *state)
 	return exmem_write_file(path, state);
 }
 
+int exmem_block_id_set_state(unsigned long id, const char *state)
+{
+	char block[32];
+
+	snprintf(block, sizeof(block), "memory%lu", id);
+	return exmem_block_set_state(block, state);
+}
+
 int exmem_find_block(const char *zone, char *name, size_t len)
 {
 	struct dirent *de;
@@ -472,13 +480,11 @@ int exmem_dax_of_phys(unsigned long long phys, char *name, size_t len,
 
 int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr)
 {
-	char block[64];
 	unsigned long i;
 	int err;
 
 	for (i = 0; i < nr; i++) {
-		snprintf(block, sizeof(block), "memory%lu", first + i);
-		err = exmem_block_set_state(block, "offline");
+		err = exmem_block_id_set_state(first + i, "offline");
 		if (err)
 			return err;
 	}

@@ -65,6 +65,8 @@ int exmem_find_block(const char *zone, char *name, size_t len);
 /* A block's attribute: state, valid_zones, ... */
 int exmem_block_attr(const char *block, const char *attr, char *buf, size_t len);
 int exmem_block_set_state(const char *block, const char *state);
+/* The same for block number @id ("memory<id>"). */
+int exmem_block_id_set_state(unsigned long id, const char *state);
 
 /* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
 #define KPF_SLAB_BIT	7
