@@ -263,13 +263,18 @@ bisect_check() {
 	local quick=${QUICK:-} src=$B/bisect-src obj=$B/obj-bisect n=0 total c f rc
 	local res=$BISECT/result.txt cc=gcc
 	[ -d "$G" ] || make_series
+	mkdir -p "$BISECT"
+	# Build from a private copy: make patchset (and so make check) rewrites
+	# build/patchset/git with new commit ids while the steps run.
+	rm -rf "$BISECT/git"
+	cp -a "$G" "$BISECT/git"
+	local G=$BISECT/git
 	command -v ccache >/dev/null && cc="ccache gcc"
 	export CCACHE_BASEDIR=$ROOT
 	if [ ! -d "$src" ]; then
 		log "copying the pristine tree to ${src#"$ROOT"/}"
 		cp -a "$P" "$src"
 	fi
-	mkdir -p "$BISECT"
 	mapfile -t commits < <(git -C "$G" rev-list --reverse pristine..HEAD)
 	total=${#commits[@]}
 	: >"$res"
