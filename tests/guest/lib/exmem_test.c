@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/swap.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exmem_test.h"
@@ -695,22 +698,65 @@ int exmem_memcg_join(const char *path)
 	return exmem_write_file(file, pid);
 }
 
-pid_t exmem_stress_start(int workers, const char *vm_bytes, bool in_exmem)
+/*
+ * Fork, and exec stress-ng with the arguments that follow @in_exmem (up to
+ * 19, ending with NULL) in a process group of its own, through exmemctl
+ * --exmem if @in_exmem. The child's pid, or -1.
+ */
+static pid_t stress_spawn(bool in_exmem, ...)
 {
-	char nr[16];
+	const char *argv[24] = { "exmemctl", "--exmem", "--", "stress-ng" };
+	int n = 4;
+	va_list ap;
 	pid_t pid = fork();
 
 	if (pid)
 		return pid;
 	setpgid(0, 0);
-	snprintf(nr, sizeof(nr), "%d", workers);
+	va_start(ap, in_exmem);
+	while (n < 23 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
 	if (in_exmem)
-		execl("/usr/bin/exmemctl", "exmemctl", "--exmem", "--",
-		      "stress-ng", "--vm", nr, "--vm-bytes", vm_bytes,
-		      "--timeout", "600s", "--quiet", (char *)NULL);
+		execv("/usr/bin/exmemctl", (char *const *)argv);
 	else
-		execl("/usr/bin/stress-ng", "stress-ng", "--vm", nr,
-		      "--vm-bytes", vm_bytes, "--timeout", "600s", "--quiet",
-		      (char *)NULL);
+		execv("/usr/bin/stress-ng", (char *const *)&argv[3]);
 	_exit(127);
+}
+
+pid_t exmem_stress_start(int workers, const char *vm_bytes, bool in_exmem)
+{
+	char nr[16];
+
+	snprintf(nr, sizeof(nr), "%d", workers);
+	return stress_spawn(in_exmem, "--vm", nr, "--vm-bytes", vm_bytes,
+			    "--timeout", "600s", "--quiet", (char *)NULL);
+}
+
+pid_t exmem_stress_mixed_start(const char *vm_bytes, int seconds)
+{
+	char t[24];
+
+	snprintf(t, sizeof(t), "%ds", seconds);
+	/* socketpair(): the guest brings up no network, not even lo. */
+	return stress_spawn(true, "--vm", "1", "--vm-bytes", vm_bytes,
+			    "--fork", "1", "--sockpair", "1", "--timeout", t,
+			    "--quiet", (char *)NULL);
+}
+
+int exmem_stress_stop(pid_t pid)
+{
+	int i, status;
+
+	/* SIGINT: stress-ng stops its workers and reports their failures. */
+	kill(-pid, SIGINT);
+	for (i = 0; i < 60; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		sleep(1);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
 }

@@ -207,5 +207,17 @@ int exmem_set_state_list(const char *blocks, const char *to);
  * Its pid, or -1.
  */
 pid_t exmem_stress_start(int workers, const char *vm_bytes, bool in_exmem);
+/*
+ * Start stress-ng's memory, fork and socket (Unix domain) stressors, one
+ * worker each, all in ExMem, the vm worker with @vm_bytes, for at most
+ * @seconds. Stop it with kill(-pid, SIGKILL). Its pid, or -1.
+ */
+pid_t exmem_stress_mixed_start(const char *vm_bytes, int seconds);
+/*
+ * Stop a stress-ng started above, and wait for it (at most a minute, then
+ * SIGKILL). Its exit status: 0 when every worker ran without a failure, 2
+ * when one failed (stress-ng's own codes); -1 if it had to be killed.
+ */
+int exmem_stress_stop(pid_t pid);
 
 #endif /* EXMEM_TEST_H */
