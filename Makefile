@@ -58,7 +58,7 @@ patchset: deps
 # Build the kernel after every patch of that series (long; QUICK=1 compiles
 # only the objects the series touches). Result: build/patchset/bisect.txt.
 bisect-check: patchset
-	@QUICK=$(QUICK) bash scripts/timed.sh bisect-check bash scripts/patchset.sh bisect
+	@QUICK=$(QUICK) FROM=$(FROM) bash scripts/timed.sh bisect-check bash scripts/patchset.sh bisect
 
 check: deps
 	@bash scripts/check.sh

@@ -8,7 +8,8 @@
 #                       build/patchset/git, and write the series with a
 #                       cover letter to build/patchset/*.patch
 #   make bisect-check   build the kernel after each commit of that series
-#                       (QUICK=1: only the objects the series touches)
+#                       (QUICK=1: only the objects the series touches;
+#                       FROM=N: only steps N and later)
 #
 # The git repository holds only the files the series touches: a patch
 # series is a diff, so the pristine rest of the tree adds nothing to it.
@@ -280,6 +281,11 @@ bisect_check() {
 	: >"$res"
 	for c in "${commits[@]}"; do
 		n=$((n + 1))
+		# FROM=N: recheck from step N on, after a change to patch N.
+		if [ "$n" -lt "${FROM:-1}" ]; then
+			printf 'skipped %d/%d (FROM=%s)\n' "$n" "$total" "$FROM" | tee -a "$res"
+			continue
+		fi
 		sync_commit "$c" "$src"
 		# Options appear with the patches that add them: merge every step.
 		bisect_config "$src" "$obj"
@@ -301,7 +307,7 @@ bisect_check() {
 		echo "$(grep -c '^FAIL' "$res") of $total steps fail to build${quick:+ (touched objects only)}" | tee -a "$res"
 		return 1
 	fi
-	echo "all $total steps build${quick:+ (objects the series touches; make kernel builds the last step in full)}" | tee -a "$res"
+	echo "all $((total - ${FROM:-1} + 1)) steps from ${FROM:-1} to $total build${quick:+ (objects the series touches; make kernel builds the last step in full)}" | tee -a "$res"
 }
 
 # QUICK=1: compile the objects of every C file the series changed up to
