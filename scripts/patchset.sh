@@ -307,7 +307,10 @@ bisect_check() {
 		echo "$(grep -c '^FAIL' "$res") of $total steps fail to build${quick:+ (touched objects only)}" | tee -a "$res"
 		return 1
 	fi
-	echo "all $((total - ${FROM:-1} + 1)) steps from ${FROM:-1} to $total build${quick:+ (objects the series touches; make kernel builds the last step in full)}" | tee -a "$res"
+	local note='' from=${FROM:-1}
+	[ -n "$quick" ] && note="objects the series touches; make kernel builds the last step in full"
+	[ "$from" -gt 1 ] && note="${note}${note:+; }steps 1 to $((from - 1)) not rebuilt in this run"
+	echo "all $((total - from + 1)) steps$([ "$from" -gt 1 ] && echo " from $from to $total") build${note:+ ($note)}" | tee -a "$res"
 }
 
 # QUICK=1: compile the objects of every C file the series changed up to
