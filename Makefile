@@ -56,7 +56,8 @@ patchset: deps
 	@bash scripts/patchset.sh series
 
 # Build the kernel after every patch of that series (long; QUICK=1 compiles
-# only the objects the series touches). Result: build/patchset/bisect.txt.
+# only the objects the series touches; FROM=N starts at patch N). Result:
+# build/bisect/result.txt.
 bisect-check: patchset
 	@QUICK=$(QUICK) FROM=$(FROM) bash scripts/timed.sh bisect-check bash scripts/patchset.sh bisect
 

@@ -44,9 +44,21 @@ static int offline_block(const char *block, int *retries)
 	return err;
 }
 
-FIXTURE(churn) {};
-FIXTURE_SETUP(churn) {}
-FIXTURE_TEARDOWN(churn) {}
+/* The stress-ng load; a failed assertion must not leave it running. */
+FIXTURE(churn) {
+	pid_t stress;
+};
+
+FIXTURE_SETUP(churn)
+{
+	self->stress = 0;
+}
+
+FIXTURE_TEARDOWN(churn)
+{
+	if (self->stress > 0)
+		exmem_stress_stop(self->stress);
+}
 
 /* The cycle count: EXMEM_CHURN_CYCLES if set and valid, else CYCLES. */
 static int churn_cycles(void)
@@ -67,7 +79,6 @@ TEST_F_TIMEOUT(churn, offline_online_cycles_under_load_keep_data, 7200)
 	struct exmem_scan scan;
 	char name[32];
 	int n, c, cycles = churn_cycles(), retries = 0;
-	pid_t stress;
 
 	n = exmem_cxl_devs(dev, EXMEM_CXL_MAX);
 	if (n < 1)
@@ -76,8 +87,8 @@ TEST_F_TIMEOUT(churn, offline_online_cycles_under_load_keep_data, 7200)
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM | MAP_POPULATE, -1, 0);
 	ASSERT_NE(MAP_FAILED, buf);
 	exmem_fill_pattern(buf, LEN);
-	stress = exmem_stress_mixed_start("64M", 7200);
-	ASSERT_GT(stress, 0);
+	self->stress = exmem_stress_mixed_start("64M", 7200);
+	ASSERT_GT(self->stress, 0);
 	sleep(2);
 
 	for (c = 0; c < cycles; c++) {
@@ -95,7 +106,9 @@ TEST_F_TIMEOUT(churn, offline_online_cycles_under_load_keep_data, 7200)
 		ASSERT_EQ(present, in_exmem) TH_LOG("cycle %d (%s)", c, name);
 	}
 	/* The load ran to the end, and none of its workers failed. */
-	ASSERT_EQ(0, exmem_stress_stop(stress));
+	c = exmem_stress_stop(self->stress);
+	self->stress = 0;
+	ASSERT_EQ(0, c);
 	TH_LOG("%d cycles, %lu pages checked after each, 0 words wrong, %d offline retries",
 	       cycles, LEN / 4096, retries);
 

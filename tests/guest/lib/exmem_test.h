@@ -208,13 +208,13 @@ int exmem_set_state_list(const char *blocks, const char *to);
  */
 pid_t exmem_stress_start(int workers, const char *vm_bytes, bool in_exmem);
 /*
- * Start stress-ng's memory, fork and socket (Unix domain) stressors, one
- * worker each, all in ExMem, the vm worker with @vm_bytes, for at most
- * @seconds. Stop it with kill(-pid, SIGKILL). Its pid, or -1.
+ * Start stress-ng's memory, fork and socketpair stressors, one worker each,
+ * all in ExMem, the vm worker with @vm_bytes, for at most @seconds. Stop it
+ * with exmem_stress_stop(). Its pid, or -1.
  */
 pid_t exmem_stress_mixed_start(const char *vm_bytes, int seconds);
 /*
- * Stop a stress-ng started above, and wait for it (at most a minute, then
+ * Stop a stress-ng started by either function above, and wait for it (at most a minute, then
  * SIGKILL). Its exit status: 0 when every worker ran without a failure, 2
  * when one failed (stress-ng's own codes); -1 if it had to be killed.
  */
