@@ -155,6 +155,26 @@ int exmem_block_id_set_state(unsigned long id, const char *state)
 	return exmem_block_set_state(block, state);
 }
 
+/* SIGALRM only has to interrupt the write; nothing to do here. */
+static void interrupt_write(int sig)
+{
+}
+
+int exmem_block_offline_within(unsigned long id, unsigned int seconds)
+{
+	/* No SA_RESTART: write() returns EINTR instead of trying again. */
+	struct sigaction sa = { .sa_handler = interrupt_write }, old;
+	int err;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	alarm(seconds);
+	err = exmem_block_id_set_state(id, "offline");
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	return err == -EINTR ? -ETIMEDOUT : err;
+}
+
 int exmem_find_block(const char *zone, char *name, size_t len)
 {
 	struct dirent *de;
@@ -205,6 +225,15 @@ int exmem_scan_pfns(unsigned long start_pfn, unsigned long nr,
 			scan->reserved += !!(f & (1ULL << KPF_RESERVED_BIT));
 			scan->lru += !!(f & (1ULL << KPF_LRU_BIT));
 			scan->buddy += !!(f & (1ULL << KPF_BUDDY_BIT));
+			/* Free pages past a buddy head show no flags. */
+			if (!f || f & (1ULL << KPF_LRU_BIT | 1ULL << KPF_BUDDY_BIT |
+				       1ULL << KPF_RESERVED_BIT |
+				       1ULL << KPF_NOPAGE_BIT))
+				continue;
+			if (!scan->busy++) {
+				scan->first_busy_pfn = start_pfn + done + i;
+				scan->first_busy_flags = f;
+			}
 		}
 		done += r / 8;
 	}

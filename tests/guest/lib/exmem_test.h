@@ -67,6 +67,12 @@ int exmem_block_attr(const char *block, const char *attr, char *buf, size_t len)
 int exmem_block_set_state(const char *block, const char *state);
 /* The same for block number @id ("memory<id>"). */
 int exmem_block_id_set_state(unsigned long id, const char *state);
+/*
+ * Offline block @id, giving up after @seconds: the kernel retries
+ * migration for as long as no signal is pending, so an alarm interrupts
+ * it. 0, -ETIMEDOUT, or the write's -errno (-EBUSY, ...).
+ */
+int exmem_block_offline_within(unsigned long id, unsigned int seconds);
 
 /* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
 #define KPF_SLAB_BIT	7
@@ -74,6 +80,7 @@ int exmem_block_id_set_state(unsigned long id, const char *state);
 #define KPF_LRU_BIT	5
 #define KPF_PGTABLE_BIT	26
 #define KPF_RESERVED_BIT 32
+#define KPF_NOPAGE_BIT	20
 
 /* Counts of a kpageflags scan over a PFN range. */
 struct exmem_scan {
@@ -83,6 +90,10 @@ struct exmem_scan {
 	unsigned long reserved;
 	unsigned long lru;
 	unsigned long buddy;
+	/* In use but neither on an LRU list, free, nor reserved: */
+	unsigned long busy;
+	unsigned long first_busy_pfn;	/* valid if busy */
+	unsigned long long first_busy_flags;
 };
 
 /* Scan /proc/kpageflags for [start_pfn, start_pfn + nr). 0 or -errno. */
