@@ -11,6 +11,7 @@
  */
 #include <linux/exmem.h>
 #include <linux/mempolicy.h>
+#include <linux/sched.h>
 
 /**
  * exmem_mpol_gfp - Apply a mempolicy's zone flag to an allocation
@@ -18,13 +19,18 @@
  * @gfp: GFP flags of the allocation
  *
  * Zone bits already in @gfp (from a VMA flag, or a kernel caller's own
- * __GFP_EXMEM/__GFP_NOEXMEM) win over the policy.
+ * __GFP_EXMEM/__GFP_NOEXMEM) win over the policy. Allocations made by
+ * reclaim (PF_MEMALLOC: zram's zsmalloc pages written from direct reclaim
+ * in a task that asked for ExMem) are the system's, not the task's memory,
+ * and do not get the task's zone rule: with ExMem full it would fail them.
  *
  * Return: @gfp, with the zone rule of @pol if it has one.
  */
 gfp_t exmem_mpol_gfp(const struct mempolicy *pol, gfp_t gfp)
 {
 	if (!pol || (gfp & (__GFP_EXMEM | __GFP_NOEXMEM)))
+		return gfp;
+	if (current->flags & PF_MEMALLOC)
 		return gfp;
 	if (pol->flags & MPOL_F_ZONE_EXMEM)
 		return exmem_zone_gfp(gfp, true);
