@@ -90,7 +90,11 @@ struct exmem_scan {
 	unsigned long reserved;
 	unsigned long lru;
 	unsigned long buddy;
-	/* In use but neither on an LRU list, free, nor reserved: */
+	/*
+	 * Pages with a flag set that is none of LRU, buddy, reserved or
+	 * offline: in use, on no LRU list. A lower bound, since a page with
+	 * no flag at all cannot be told from the free tail of a buddy block.
+	 */
 	unsigned long busy;
 	unsigned long first_busy_pfn;	/* valid if busy */
 	unsigned long long first_busy_flags;
