@@ -42,14 +42,15 @@ mm-baseline: kernel-vanilla initramfs
 bench: initramfs kernel-vanilla
 	@bash scripts/timed.sh bench bash scripts/bench.sh
 
-# The whole guest suite (both boots) on the debug kernel: KASAN, lockdep,
-# DEBUG_VM, DEBUG_PAGEALLOC, kmemleak. Slow; not part of make test.
+# The reliability suite (scripts/stress.sh): the whole guest suite on the
+# debug kernel (KASAN, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, kmemleak) with the
+# long fuzz, then 100 churn cycles on the patched kernel. Hours; not part of
+# make test. Results: build/stress-results/.
 stress: deps
+	@$(MAKE) --no-print-directory kernel
 	@$(MAKE) --no-print-directory kernel DEBUG=1
 	@$(MAKE) --no-print-directory initramfs
-	@EXMEM_KERNEL=build/obj-debug/arch/x86/boot/bzImage EXMEM_BOOT_TIMEOUT=14400 \
-		EXMEM_APPEND="EXMEM_CHURN_CYCLES=100 EXMEM_TEST_TIMEOUT=7200 EXMEM_FUZZ_CALLS=100000 EXMEM_FINAL_SCAN=1" \
-		bash scripts/timed.sh stress bash scripts/test.sh
+	@bash scripts/timed.sh stress bash scripts/stress.sh
 
 # The series as sent to linux-mm: build/patchset/*.patch, cover letter first.
 patchset: deps
@@ -65,4 +66,4 @@ check: deps
 	@bash scripts/check.sh
 
 clean:
-	rm -rf build/obj build/stage build/cfg build/initramfs* build/guest-tests build/test-results
+	rm -rf build/obj build/stage build/cfg build/initramfs* build/guest-tests build/test-results build/stress-results
