@@ -11,6 +11,7 @@
 #include <linux/debugfs.h>
 #include <linux/gfp_exmem.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/sysctl.h>
@@ -111,17 +112,22 @@ static struct ctl_table exmem_alloc_sysctls[] = {
 /*
  * /sys/kernel/debug/exmem/alloc_test: write "<case> <nr_pages>" to
  * allocate nr_pages order-0 pages with the case's GFP flags, note the zone
- * of each, and free them; read the zone counts of the last run.
+ * of each, and free them; read the zone counts of the last run. The pages
+ * come from alloc_page(), so the writing task's mempolicy applies to them.
+ * A case with @reclaim allocates as reclaim does (PF_MEMALLOC set), to show
+ * that the task's zone flag then does not apply (exmem_mpol_gfp()).
  */
 struct exmem_alloc_case {
 	const char *name;
 	gfp_t gfp;
+	bool reclaim;
 };
 
 static const struct exmem_alloc_case exmem_alloc_cases[] = {
 	{ "exmem", GFP_EXMEM },
 	{ "noexmem", GFP_NOEXMEM },
 	{ "movable", GFP_HIGHUSER_MOVABLE },
+	{ "movable_reclaim", GFP_HIGHUSER_MOVABLE, true },
 	{ "kernel", GFP_KERNEL },
 	{ "kernel_exmem", GFP_KERNEL | __GFP_EXMEM },
 	{ "both", GFP_HIGHUSER_MOVABLE | __GFP_EXMEM | __GFP_NOEXMEM },
@@ -133,12 +139,17 @@ static const struct exmem_alloc_case exmem_alloc_cases[] = {
 static unsigned long exmem_test_counts[MAX_NR_ZONES + 1];
 static DEFINE_MUTEX(exmem_test_lock);	/* one run at a time */
 
-static void exmem_alloc_test_run(gfp_t gfp, unsigned long nr)
+static void exmem_alloc_test_run(const struct exmem_alloc_case *c,
+				 unsigned long nr)
 {
+	gfp_t gfp = c->gfp;
 	struct page *page, *next;
+	unsigned int memalloc = 0;
 	LIST_HEAD(pages);
 
 	memset(exmem_test_counts, 0, sizeof(exmem_test_counts));
+	if (c->reclaim)
+		memalloc = memalloc_noreclaim_save();
 	while (nr--) {
 		page = alloc_page(gfp | __GFP_NOWARN | __GFP_NORETRY);
 		if (!page) {
@@ -148,6 +159,8 @@ static void exmem_alloc_test_run(gfp_t gfp, unsigned long nr)
 		exmem_test_counts[page_zonenum(page)]++;
 		list_add(&page->lru, &pages);
 	}
+	if (c->reclaim)
+		memalloc_noreclaim_restore(memalloc);
 	list_for_each_entry_safe(page, next, &pages, lru) {
 		list_del(&page->lru);
 		__free_page(page);
@@ -173,7 +186,7 @@ static ssize_t exmem_alloc_test_write(struct file *file, const char __user *ubuf
 		if (strcmp(name, exmem_alloc_cases[i].name))
 			continue;
 		mutex_lock(&exmem_test_lock);
-		exmem_alloc_test_run(exmem_alloc_cases[i].gfp, nr);
+		exmem_alloc_test_run(&exmem_alloc_cases[i], nr);
 		mutex_unlock(&exmem_test_lock);
 		return count;
 	}

@@ -2,7 +2,9 @@
 /*
  * Specification: kernel allocations reach ZONE_EXMEM only when they ask
  * with __GFP_EXMEM and are movable; __GFP_NOEXMEM keeps them out; every
- * request that is not movable stays out, __GFP_EXMEM or not.
+ * request that is not movable stays out, __GFP_EXMEM or not. A task's
+ * mempolicy zone flag steers the movable allocations made in its context,
+ * but not those that reclaim makes there.
  *
  * The kernel's debugfs hook exmem/alloc_test allocates N pages with the
  * named flags and reports the zone of each page it got.
@@ -12,12 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "exmem_test.h"
 
 #define ALLOC_TEST "/sys/kernel/debug/exmem/alloc_test"
 #define NR 2000
+#define MPOL_LOCAL 4
 
 /* Pages per zone of the last run; "failed" for failed allocations. */
 struct zone_counts {
@@ -129,6 +134,39 @@ TEST_F(gfp, misuse_is_logged_with_the_flag_names)
 	log[len] = '\0';
 	EXPECT_NE(NULL, strstr(log, "exmem: __GFP_EXMEM needs a movable request (GFP_KERNEL|"));
 	EXPECT_NE(NULL, strstr(log, "|__GFP_EXMEM)"));
+}
+
+/*
+ * A task's MPOL_F_ZONE_* flag steers the movable allocations made in its
+ * context, but not those reclaim makes there (PF_MEMALLOC: zram's
+ * compressed pages when the task reclaims directly). They belong to the
+ * system and follow vm.exmem_user_default. The harness runs each test in a
+ * child of its own, so the policy set here ends with the test.
+ */
+TEST_F(gfp, task_zone_policy_does_not_steer_what_reclaim_allocates)
+{
+	struct zone_counts c;
+
+	/* The sysctl keeps plain movable requests out; the policy wins. */
+	ASSERT_EQ(0, exmem_set_vm_sysctl("exmem_user_default", "never"));
+	ASSERT_EQ(0, syscall(SYS_set_mempolicy, MPOL_LOCAL | MPOL_F_ZONE_EXMEM,
+			     NULL, 0));
+	ASSERT_EQ(0, alloc_test("movable", NR, &c));
+	EXPECT_EQ(NR, c.exmem);
+	ASSERT_EQ(0, alloc_test("movable_reclaim", NR, &c));
+	EXPECT_EQ(0, c.exmem);
+	EXPECT_EQ(NR, c.other);
+
+	/* The sysctl sends them to ExMem; the policy keeps them out. */
+	ASSERT_EQ(0, exmem_set_vm_sysctl("exmem_user_default", "prefer"));
+	ASSERT_EQ(0, syscall(SYS_set_mempolicy,
+			     MPOL_LOCAL | MPOL_F_ZONE_NOEXMEM, NULL, 0));
+	ASSERT_EQ(0, alloc_test("movable", NR, &c));
+	EXPECT_EQ(0, c.exmem);
+	EXPECT_EQ(NR, c.other);
+	ASSERT_EQ(0, alloc_test("movable_reclaim", NR, &c));
+	EXPECT_EQ(NR, c.exmem);
+	EXPECT_EQ(0, c.failed);
 }
 
 TEST_F(gfp, alloc_test_rejects_bad_input)
