@@ -42,12 +42,11 @@ mm-baseline: kernel-vanilla initramfs
 bench: initramfs kernel-vanilla
 	@bash scripts/timed.sh bench bash scripts/bench.sh
 
-# The reliability suite (scripts/stress.sh): the whole guest suite on the
-# debug kernel (KASAN, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, kmemleak) with the
-# long fuzz, then 100 churn cycles on the patched kernel. Hours; not part of
-# make test. Results: build/stress-results/.
+# The reliability suite (scripts/stress.sh) on the debug kernel (KASAN,
+# lockdep, DEBUG_VM, DEBUG_PAGEALLOC, kmemleak): the whole guest suite with
+# the long fuzz, then 100 churn cycles in a boot of their own. Hours; not
+# part of make test. Results: build/stress-results/.
 stress: deps
-	@$(MAKE) --no-print-directory kernel
 	@$(MAKE) --no-print-directory kernel DEBUG=1
 	@$(MAKE) --no-print-directory initramfs
 	@bash scripts/timed.sh stress bash scripts/stress.sh
