@@ -75,14 +75,21 @@ run_tests() {
 		case "$only" in "" | *",$name,"*) ;; *) continue ;; esac
 		# Tests that need a boot of their own run only when named.
 		case " $OWN_BOOT " in *" $name "*) [ -n "$only" ] || continue ;; esac
-		echo "# exmem-guest: running $name" | tee /dev/ttyS1
-		setsid timeout -s KILL "$TEST_TIMEOUT" "$t" >"/tmp/out.$name" 2>&1 &
-		wait $!
-		rc=$?
-		kill -9 -1 2>/dev/null	# whatever it left behind (not /init)
-		tee /dev/ttyS1 <"/tmp/out.$name"
-		echo "# exmem-guest: $name rc=$rc" | tee /dev/ttyS1
+		run_one "$name" "$t"
 	done
+}
+
+# Run test binary $2 (with arguments $3...) under the name $1.
+run_one() {
+	name=$1
+	shift
+	echo "# exmem-guest: running $name" | tee /dev/ttyS1
+	setsid timeout -s KILL "$TEST_TIMEOUT" "$@" >"/tmp/out.$name" 2>&1 &
+	wait $!
+	rc=$?
+	kill -9 -1 2>/dev/null	# whatever it left behind (not /init)
+	tee /dev/ttyS1 <"/tmp/out.$name"
+	echo "# exmem-guest: $name rc=$rc" | tee /dev/ttyS1
 }
 
 # make run: exmemstat before and while a program runs entirely in ExMem.
@@ -107,17 +114,17 @@ run)
 test)
 	show_exmem
 	run_tests
-	# make stress: the zone invariant once more, after everything else.
-	if [ -n "${EXMEM_FINAL_SCAN:-}" ]; then
-		only=",no_unmovable_in_exmem,"
-		run_tests
-	fi
 	# The upstream mm selftests, unless a test list leaves them out.
 	case "$only" in "" | *,mm_selftests,*)
 		mm_selftests >/tmp/mm.out 2>&1
 		tee /dev/ttyS1 </tmp/mm.out
 		;;
 	esac
+	# make stress: the zone invariant once more, after everything else:
+	# a scan of ExMem as the run left it, with no load of its own.
+	if [ -n "${EXMEM_FINAL_SCAN:-}" ]; then
+		run_one final_scan /tests/no_unmovable_in_exmem.test -f final
+	fi
 	;;
 mm)
 	mm_selftests >/tmp/mm.out 2>&1

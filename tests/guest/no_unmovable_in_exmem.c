@@ -7,6 +7,9 @@
  * every page of every ExMem zone is scanned in /proc/kpageflags and the
  * zone's pageblocks are read from /proc/pagetypeinfo. The same scan over
  * DRAM must find slab pages: it proves the scan can see them.
+ *
+ * final.exmem_holds_no_unmovable_page is the same check with no load of
+ * its own: make stress runs it alone ("-f final") after the whole suite.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -192,6 +195,23 @@ static void scan_zones(struct __test_metadata *_metadata, const char *name,
 	}
 }
 
+/* ExMem's pages and pageblocks hold nothing unmovable; @exmem: its scan. */
+static void expect_nothing_unmovable(struct __test_metadata *_metadata,
+				     const struct exmem_scan *exmem)
+{
+	unsigned long unmovable = 0, reclaimable = 0, movable = 0;
+
+	EXPECT_EQ(0, exmem_pageblocks("ExMem", &unmovable, &reclaimable,
+				      &movable));
+	TH_LOG("ExMem pageblocks: unmovable %lu reclaimable %lu movable %lu",
+	       unmovable, reclaimable, movable);
+	EXPECT_EQ(0, exmem->slab);
+	EXPECT_EQ(0, exmem->pgtable);
+	EXPECT_EQ(0, exmem->reserved);
+	EXPECT_EQ(0, unmovable);
+	EXPECT_EQ(0, reclaimable);
+}
+
 FIXTURE(pressure) {};
 FIXTURE_SETUP(pressure) {}
 FIXTURE_TEARDOWN(pressure) {}
@@ -199,7 +219,6 @@ FIXTURE_TEARDOWN(pressure) {}
 /* Under TCG the load takes minutes, not the harness's default 30 s. */
 TEST_F_TIMEOUT(pressure, no_unmovable_kernel_page_in_exmem, 600)
 {
-	unsigned long unmovable = 0, reclaimable = 0, movable = 0;
 	struct exmem_scan exmem, dram, dram32;
 	int go;
 	pid_t forker;
@@ -227,10 +246,8 @@ TEST_F_TIMEOUT(pressure, no_unmovable_kernel_page_in_exmem, 600)
 	scan_zones(_metadata, "Normal", &dram);
 	scan_zones(_metadata, "DMA32", &dram32);
 	dram.slab += dram32.slab;
-	EXPECT_EQ(0, exmem_pageblocks("ExMem", &unmovable, &reclaimable,
-				      &movable));
-	TH_LOG("ExMem pageblocks: unmovable %lu reclaimable %lu movable %lu",
-	       unmovable, reclaimable, movable);
+	/* No unmovable kernel page reached ExMem under the load. */
+	expect_nothing_unmovable(_metadata, &exmem);
 	kill(-forker, SIGKILL);
 	remove_load_files();
 
@@ -238,12 +255,25 @@ TEST_F_TIMEOUT(pressure, no_unmovable_kernel_page_in_exmem, 600)
 	EXPECT_GT(dram.slab, 0);
 	/* User memory did reach ExMem under pressure. */
 	EXPECT_GT(exmem.lru, 0);
-	/* And no unmovable kernel page did. */
-	EXPECT_EQ(0, exmem.slab);
-	EXPECT_EQ(0, exmem.pgtable);
-	EXPECT_EQ(0, exmem.reserved);
-	EXPECT_EQ(0, unmovable);
-	EXPECT_EQ(0, reclaimable);
+}
+
+FIXTURE(final) {};
+FIXTURE_SETUP(final) {}
+FIXTURE_TEARDOWN(final) {}
+
+/* ExMem as the tests before left it: a scan, with no load of its own. */
+TEST_F_TIMEOUT(final, exmem_holds_no_unmovable_page, 300)
+{
+	struct exmem_scan exmem, dram, dram32;
+
+	if (!exmem_zone_present("ExMem"))
+		SKIP(return, "no ExMem memory online");
+	scan_zones(_metadata, "ExMem", &exmem);
+	scan_zones(_metadata, "Normal", &dram);
+	scan_zones(_metadata, "DMA32", &dram32);
+	/* The scan works: DRAM has slab pages. */
+	EXPECT_GT(dram.slab + dram32.slab, 0);
+	expect_nothing_unmovable(_metadata, &exmem);
 }
 
 TEST_HARNESS_MAIN
