@@ -22,7 +22,6 @@
 
 #define ALLOC_TEST "/sys/kernel/debug/exmem/alloc_test"
 #define NR 2000
-#define MPOL_LOCAL 4
 
 /* Pages per zone of the last run; "failed" for failed allocations. */
 struct zone_counts {

@@ -28,7 +28,6 @@
 #include "kselftest_harness.h"
 #include "exmem_test.h"
 
-#define MPOL_LOCAL		4
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25
 #endif

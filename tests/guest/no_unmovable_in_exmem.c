@@ -195,6 +195,19 @@ static void scan_zones(struct __test_metadata *_metadata, const char *name,
 	}
 }
 
+/*
+ * Slab pages in DRAM: ZONE_NORMAL, and ZONE_DMA32 (all of a small guest's
+ * RAM). More than 0 proves that the scan sees slab pages.
+ */
+static unsigned long dram_slab_pages(struct __test_metadata *_metadata)
+{
+	struct exmem_scan normal, dma32;
+
+	scan_zones(_metadata, "Normal", &normal);
+	scan_zones(_metadata, "DMA32", &dma32);
+	return normal.slab + dma32.slab;
+}
+
 /* ExMem's pages and pageblocks hold nothing unmovable; @exmem: its scan. */
 static void expect_nothing_unmovable(struct __test_metadata *_metadata,
 				     const struct exmem_scan *exmem)
@@ -219,7 +232,8 @@ FIXTURE_TEARDOWN(pressure) {}
 /* Under TCG the load takes minutes, not the harness's default 30 s. */
 TEST_F_TIMEOUT(pressure, no_unmovable_kernel_page_in_exmem, 600)
 {
-	struct exmem_scan exmem, dram, dram32;
+	unsigned long dram_slab;
+	struct exmem_scan exmem;
 	int go;
 	pid_t forker;
 
@@ -242,17 +256,14 @@ TEST_F_TIMEOUT(pressure, no_unmovable_kernel_page_in_exmem, 600)
 	       dram_free() / MIB, exmem_zone_free("ExMem") * 4096 / MIB);
 
 	scan_zones(_metadata, "ExMem", &exmem);
-	/* DRAM: ZONE_NORMAL, and ZONE_DMA32 (all of a small guest's RAM). */
-	scan_zones(_metadata, "Normal", &dram);
-	scan_zones(_metadata, "DMA32", &dram32);
-	dram.slab += dram32.slab;
+	dram_slab = dram_slab_pages(_metadata);
 	/* No unmovable kernel page reached ExMem under the load. */
 	expect_nothing_unmovable(_metadata, &exmem);
 	kill(-forker, SIGKILL);
 	remove_load_files();
 
 	/* The scan works: DRAM has slab pages. */
-	EXPECT_GT(dram.slab, 0);
+	EXPECT_GT(dram_slab, 0);
 	/* User memory did reach ExMem under pressure. */
 	EXPECT_GT(exmem.lru, 0);
 }
@@ -264,15 +275,13 @@ FIXTURE_TEARDOWN(final) {}
 /* ExMem as the tests before left it: a scan, with no load of its own. */
 TEST_F_TIMEOUT(final, exmem_holds_no_unmovable_page, 300)
 {
-	struct exmem_scan exmem, dram, dram32;
+	struct exmem_scan exmem;
 
 	if (!exmem_zone_present("ExMem"))
 		SKIP(return, "no ExMem memory online");
 	scan_zones(_metadata, "ExMem", &exmem);
-	scan_zones(_metadata, "Normal", &dram);
-	scan_zones(_metadata, "DMA32", &dram32);
 	/* The scan works: DRAM has slab pages. */
-	EXPECT_GT(dram.slab + dram32.slab, 0);
+	EXPECT_GT(dram_slab_pages(_metadata), 0);
 	expect_nothing_unmovable(_metadata, &exmem);
 }
 

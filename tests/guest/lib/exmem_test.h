@@ -28,6 +28,10 @@
 #define MPOL_F_ZONE_EXMEM	(1 << 12)
 #define MPOL_F_ZONE_NOEXMEM	(1 << 11)
 #endif
+/* The mode the zone flags are tested with (uapi/linux/mempolicy.h). */
+#ifndef MPOL_LOCAL
+#define MPOL_LOCAL		4
+#endif
 
 #define EXMEM_MAX_ZONES 64
 
