@@ -15,6 +15,9 @@
 # EXMEM_KERNEL boots another bzImage (the vanilla baseline); EXMEM_APPEND
 # adds to the kernel command line. EXMEM_CXL0_OPTS adds type-3 device
 # options to the first device, e.g. ",x-speed=8,x-width=4" (a degraded link).
+# EXMEM_GUEST_MEM sets the guest's boot DRAM (default 2G; make stress boots
+# the debug kernel with 4G, whose KASAN and kmemleak make every object cost
+# more).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-run}
@@ -23,6 +26,7 @@ B=build
 KERNEL=${EXMEM_KERNEL:-$B/obj/arch/x86/boot/bzImage}
 INITRD=$B/initramfs.cpio.gz
 TIMEOUT=${EXMEM_BOOT_TIMEOUT:-1500}
+MEM=${EXMEM_GUEST_MEM:-2G}
 
 mkdir -p "$OUT"
 rm -f "$OUT"/console.log "$OUT"/tap.log "$OUT"/dmesg.log
@@ -61,7 +65,7 @@ if [ "${EXMEM_HMAT:-0}" = 1 ]; then
 	machine=$machine,hmat=on
 	# shellcheck disable=SC2054
 	numa=(
-		-object memory-backend-ram,id=ram0,size=2G
+		-object "memory-backend-ram,id=ram0,size=$MEM"
 		-numa node,nodeid=0,cpus=0-1,memdev=ram0
 		-numa node,nodeid=1,initiator=0
 		-numa node,nodeid=2,initiator=0
@@ -78,7 +82,7 @@ fi
 
 # shellcheck disable=SC2054
 common=(
-	-M "$machine" -m 2G,maxmem=8G,slots=4 -smp 2 "${accel[@]}" "${numa[@]}"
+	-M "$machine" -m "$MEM,maxmem=8G,slots=4" -smp 2 "${accel[@]}" "${numa[@]}"
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline"
 	-no-reboot
 	"${cxl[@]}"

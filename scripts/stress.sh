@@ -16,6 +16,12 @@
 # (about 30 s): the time is page copying to and from QEMU's emulated CXL
 # memory (about 4 MiB/s), not the kernel's checks.
 #
+# The debug kernel's KASAN quarantine, kmemleak and page_owner make every
+# kernel object cost more: 2 GiB guests ran out of memory (the pressure
+# test's 160 MiB of headroom, cgroup's test_zswap). Both phases boot with
+# EXMEM_GUEST_MEM (default 4G) and leave the pressure test
+# EXMEM_PRESSURE_HEADROOM_MIB (default 512) of free DRAM.
+#
 # EXMEM_STRESS_PHASES picks phases (default "debug churn"); EXMEM_TESTS
 # narrows the debug phase as it does make test. The last line sums both
 # phases: "N passed, N failed"; any failure exits non-zero.
@@ -23,6 +29,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 S=build/stress-results
 PHASES=${EXMEM_STRESS_PHASES:-debug churn}
+export EXMEM_GUEST_MEM=${EXMEM_GUEST_MEM:-4G}
+HEADROOM=EXMEM_PRESSURE_HEADROOM_MIB=${EXMEM_PRESSURE_HEADROOM_MIB:-512}
 KERNEL=build/obj-debug/arch/x86/boot/bzImage
 total_pass=0
 total_fail=0
@@ -48,7 +56,7 @@ for phase in $PHASES; do
 		EXMEM_RESULTS=$S/debug \
 			EXMEM_KERNEL=$KERNEL \
 			EXMEM_BOOT_TIMEOUT=14400 \
-			EXMEM_APPEND="EXMEM_TEST_TIMEOUT=7200 EXMEM_FUZZ_CALLS=100000 EXMEM_FINAL_SCAN=1" \
+			EXMEM_APPEND="EXMEM_TEST_TIMEOUT=7200 EXMEM_MM_TIMEOUT=1200 EXMEM_FUZZ_CALLS=100000 EXMEM_FINAL_SCAN=1 $HEADROOM" \
 			bash scripts/timed.sh stress-debug bash scripts/test.sh
 		add_summary "$S/debug"
 		;;

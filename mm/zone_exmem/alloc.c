@@ -134,6 +134,11 @@ static const struct exmem_alloc_case exmem_alloc_cases[] = {
 };
 
 #define EXMEM_TEST_MAX_PAGES 65536
+/*
+ * PF_MEMALLOC lets a reclaim case allocate below the min watermark, from
+ * the reserves that reclaim itself needs: it gets 16 MiB at most.
+ */
+#define EXMEM_TEST_MAX_RECLAIM_PAGES 4096
 
 /* Zone counts of the last run, [MAX_NR_ZONES] = failed allocations. */
 static unsigned long exmem_test_counts[MAX_NR_ZONES + 1];
@@ -179,14 +184,18 @@ static ssize_t exmem_alloc_test_write(struct file *file, const char __user *ubuf
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	if (sscanf(buf, "%23s %lu", name, &nr) != 2 || !nr ||
-	    nr > EXMEM_TEST_MAX_PAGES)
+	if (sscanf(buf, "%23s %lu", name, &nr) != 2 || !nr)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(exmem_alloc_cases); i++) {
-		if (strcmp(name, exmem_alloc_cases[i].name))
+		const struct exmem_alloc_case *c = &exmem_alloc_cases[i];
+
+		if (strcmp(name, c->name))
 			continue;
+		if (nr > (c->reclaim ? EXMEM_TEST_MAX_RECLAIM_PAGES :
+				       EXMEM_TEST_MAX_PAGES))
+			return -EINVAL;
 		mutex_lock(&exmem_test_lock);
-		exmem_alloc_test_run(&exmem_alloc_cases[i], nr);
+		exmem_alloc_test_run(c, nr);
 		mutex_unlock(&exmem_test_lock);
 		return count;
 	}

@@ -174,6 +174,10 @@ TEST_F(gfp, alloc_test_rejects_bad_input)
 	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "exmem 0"));
 	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "exmem"));
 	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "exmem 100000000"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "exmem 65537"));
+	/* Reclaim's allocations may use the reserves: 4096 pages at most. */
+	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "movable_reclaim 4097"));
+	EXPECT_EQ(0, exmem_write_file(ALLOC_TEST, "movable_reclaim 4096"));
 }
 
 TEST_HARNESS_MAIN
