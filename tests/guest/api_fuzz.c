@@ -268,8 +268,8 @@ FIXTURE_SETUP(fuzz) {}
 FIXTURE_TEARDOWN(fuzz) {}
 
 /*
- * Not the harness's default 30 s: 10^5 calls take about that long on the
- * normal kernel under TCG and longer on the debug kernel.
+ * Not the harness's default 30 s: 10^5 calls fit in it on the normal
+ * kernel under TCG, but not always on the debug kernel.
  */
 TEST_F_TIMEOUT(fuzz, random_calls_as_an_unprivileged_user, 1800)
 {
