@@ -20,7 +20,8 @@
 # kernel object cost more: 2 GiB guests ran out of memory (the pressure
 # test's 160 MiB of headroom, cgroup's test_zswap). Both phases boot with
 # EXMEM_GUEST_MEM (default 4G) and leave the pressure test
-# EXMEM_PRESSURE_HEADROOM_MIB (default 512) of free DRAM.
+# EXMEM_PRESSURE_HEADROOM_MIB (default 512) of free DRAM; each upstream mm
+# selftest gets EXMEM_MM_TIMEOUT=1200 s (test_zswap alone takes over 240).
 #
 # EXMEM_STRESS_PHASES picks phases (default "debug churn"); EXMEM_TESTS
 # narrows the debug phase as it does make test. The last line sums both
