@@ -26,14 +26,23 @@ report() {
 }
 
 # checkpatch from inside the pristine tree, as it expects; options first,
-# then repository-relative paths. Prints findings only.
+# then repository-relative paths. Prints findings only, or one line saying
+# that checkpatch did not run: it exits 0 (clean) or 1 (findings) and ends
+# the report of every file with a "total:" line, so any other exit status,
+# or a missing total, means that it failed and checked nothing.
 checkpatch() {
-	local opts=() paths=() a
+	local opts=() paths=() a out rc totals
 	for a in "$@"; do
 		case "$a" in -*) opts+=("$a") ;; *) paths+=("$PWD_ROOT/$a") ;; esac
 	done
-	(cd build/pristine && perl scripts/checkpatch.pl "${CP_ARGS[@]}" "${opts[@]}" "${paths[@]}") 2>&1 |
-		sed "s#$PWD_ROOT/##" | grep -E ': (ERROR|WARNING|CHECK):'
+	out=$(cd build/pristine && perl scripts/checkpatch.pl "${CP_ARGS[@]}" "${opts[@]}" "${paths[@]}" 2>&1)
+	rc=$?
+	totals=$(grep -c '^total: ' <<<"$out")
+	if [ "$rc" -gt 1 ] || [ "$totals" -ne "${#paths[@]}" ]; then
+		echo "checkpatch did not run: rc=$rc, $totals of ${#paths[@]} reports: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+		return
+	fi
+	sed "s#$PWD_ROOT/##" <<<"$out" | grep -E ': (ERROR|WARNING|CHECK):'
 }
 
 # Is finding $2 (TYPE) at line $3 of patch file $1 listed in
@@ -70,7 +79,14 @@ checkpatch_patch() {
 report "patch series applies cleanly to pristine linux-source-6.12" \
 	"$(bash scripts/kernel.sh stage 2>&1 >/dev/null || echo "staging failed")"
 
-# 2. checkpatch --strict on every new kernel file and on every patch.
+# 2. checkpatch --strict on every new kernel file and on every patch; first,
+# that it finds a defect it must find (a canary: a checker that silently
+# checks nothing reads as clean).
+mkdir -p build/check
+printf '// SPDX-License-Identifier: GPL-2.0\nint canary(void) { return 0;}\n' >build/check/canary.c
+report "checkpatch finds a known defect" \
+	"$(checkpatch -f build/check/canary.c | grep -q ':CODE_INDENT\|:SPACING\|:OPEN_BRACE' ||
+		echo "no finding on build/check/canary.c")"
 mapfile -t newfiles < <(bash scripts/kernel.sh new-files | grep '\.[ch]$')
 report "checkpatch --strict: ${#newfiles[@]} new kernel files" "$(checkpatch -f "${newfiles[@]}")"
 # The series as exported (make patchset): every patch with the new files it
@@ -95,10 +111,24 @@ report "kernel-doc -Wall: ${#newfiles[@]} new kernel files" \
 report "shellcheck: harness scripts" \
 	"$(shellcheck -S warning -x scripts/*.sh tests/guest/*.sh tests/host/*.sh .ci/run 2>&1)"
 
-# 4. Host unit tests of the user-space tools and the ABI.
+# 4. Host unit tests of the user-space tools and the ABI: judged by their
+# exit status; their output is shown when they fail.
 for t in tests/host/*.sh; do
-	report "host: $(basename "$t" .sh)" "$(bash "$t" >/dev/null 2>&1 || bash "$t" 2>&1)"
+	if out=$(bash "$t" 2>&1); then
+		report "host: $(basename "$t" .sh)" ""
+	else
+		report "host: $(basename "$t" .sh)" "exit status $?; ${out:-no output}"
+	fi
 done
+
+# 5. The manifest (tests/expected.list) names exactly the results the guest
+# test programs define, and every allowed skip names a result in it.
+report "manifest: tests/expected.list matches the test programs" \
+	"$(bash scripts/manifest.sh check 2>&1)"
+report "skip allow-list: every entry names a manifest result and a reason" \
+	"$(awk 'NR == FNR { if (!/^#/) m[$2 " " $3] = 1; next }
+		!/^#/ && NF && (!(($1 " " $2) in m) || NF < 4) { print "tests/skips.allowed:" FNR ": " $0 }' \
+		tests/expected.list tests/skips.allowed)"
 
 echo "check: $pass passed, $fail failed"
 [ "$fail" = 0 ]

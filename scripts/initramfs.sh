@@ -38,6 +38,11 @@ build_guest_tests() {
 	local c t
 	mkdir -p "$B/guest-tests"
 	[ -f "$KSFT/kselftest_harness.h" ] || { log "no kernel tree: run make kernel"; exit 1; }
+	# A binary whose source is gone (renamed or deleted) must not ship.
+	for t in "$B"/guest-tests/*.test; do
+		[ -e "$t" ] || continue
+		[ -f "tests/guest/$(basename "$t" .test).c" ] || rm -f "$t"
+	done
 	for c in tests/guest/*.c; do
 		t=$B/guest-tests/$(basename "$c" .c).test
 		if [ "$t" -nt "$c" ] && ! newer_lib "$t"; then

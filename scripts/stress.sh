@@ -25,7 +25,8 @@
 #
 # EXMEM_STRESS_PHASES picks phases (default "debug churn"); EXMEM_TESTS
 # narrows the debug phase as it does make test. The last line sums both
-# phases: "N passed, N failed"; any failure exits non-zero.
+# phases: "N passed, N failed, N skipped" (skips that tests/skips.allowed
+# allows; any other skip is a failure); any failure exits non-zero.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 S=build/stress-results
@@ -35,14 +36,16 @@ HEADROOM=EXMEM_PRESSURE_HEADROOM_MIB=${EXMEM_PRESSURE_HEADROOM_MIB:-512}
 KERNEL=build/obj-debug/arch/x86/boot/bzImage
 total_pass=0
 total_fail=0
+total_skip=0
 
 # Add up the summary line of one phase's test.sh run in directory $1.
 add_summary() {
 	local line
 	line=$(tail -n 1 "$1/summary.txt" 2>/dev/null)
-	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
 		total_pass=$((total_pass + BASH_REMATCH[1]))
 		total_fail=$((total_fail + BASH_REMATCH[2]))
+		total_skip=$((total_skip + BASH_REMATCH[3]))
 	else
 		echo "stress: no summary in $1"
 		total_fail=$((total_fail + 1))
@@ -75,5 +78,5 @@ for phase in $PHASES; do
 	esac
 done
 
-echo "$total_pass passed, $total_fail failed (make stress: $PHASES)" | tee "$S/summary.txt"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped (make stress: $PHASES)" | tee "$S/summary.txt"
 [ "$total_fail" = 0 ]

@@ -3,22 +3,38 @@
 #
 # make test: host checks, then the whole guest suite on the patched kernel.
 # Results go to build/test-results/ (TAP, console log, guest dmesg), or to
-# EXMEM_RESULTS (make stress). The last line is "N passed, N failed[, N
-# skipped]"; any failure exits non-zero. EXMEM_HOST_CHECKS=0 leaves out the
+# EXMEM_RESULTS (make stress). The last line is "N passed, N failed, N
+# skipped"; any failure exits non-zero. EXMEM_HOST_CHECKS=0 leaves out the
 # host checks (the second phase of make stress).
 #
-# A guest that does not boot or hangs (bounded), and any BUG:, WARNING:,
-# Oops, KASAN, lockdep or Call Trace in the guest log, is a failure.
+# Each boot's results are judged against the manifest, tests/expected.list
+# (scripts/judge.sh): a missing result, an unlisted one, and a skip that
+# tests/skips.allowed does not allow are failures. So are a guest that does
+# not boot or hangs (bounded), a failed host check, and any BUG:, WARNING:,
+# INFO:, Oops, KASAN, lockdep or Call Trace in the guest log.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 R=${EXMEM_RESULTS:-build/test-results}
-BAD='BUG:|WARNING:|Oops|KASAN|lockdep|Call Trace|Kernel panic|suspected memory leak'
+BAD='BUG:|WARNING:|INFO:|Oops|KASAN|lockdep|Call Trace|Kernel panic|suspected memory leak|Memory failure: .*(Failed|Ignored)|exmem.*: no ExMem device registered'
 # Boot banners of the debug kernel (make stress) that name a checker
 # without reporting anything.
 BENIGN='RCU lockdep checking is enabled'
 pass=0
 fail=0
 skip=0
+# shellcheck source=scripts/judge.sh
+. scripts/judge.sh
+
+# EXMEM_TESTS=a,b: only these programs; a name the manifest does not know
+# is a typo that would run nothing, so it stops the run at once.
+ONLY=
+if [ -n "${EXMEM_TESTS:-}" ]; then
+	ONLY=,$EXMEM_TESTS,
+	check_only_names "$ONLY" || exit 2
+fi
+# make stress scans ExMem once more at the end of every boot.
+FINAL=0
+case " ${EXMEM_APPEND:-} " in *" EXMEM_FINAL_SCAN=1 "*) FINAL=1 ;; esac
 
 phase() { printf 'test: %-10s %4ds\n' "$1" "$2"; }
 
@@ -29,33 +45,28 @@ rm -rf "${R:?}"/*
 if [ "${EXMEM_HOST_CHECKS:-1}" != 0 ]; then
 	t0=$SECONDS
 	bash scripts/check.sh | tee "$R/check.log"
+	crc=${PIPESTATUS[0]}
 	pass=$((pass + $(grep -c '^ok ' "$R/check.log")))
-	fail=$((fail + $(grep -c '^not ok ' "$R/check.log")))
+	nfail=$(grep -c '^not ok ' "$R/check.log")
+	fail=$((fail + nfail))
+	# check.sh failing without a "not ok" line (it stopped halfway).
+	if [ "$crc" != 0 ] && [ "$nfail" = 0 ]; then
+		echo "test: not ok - scripts/check.sh exited with rc=$crc"
+		fail=$((fail + 1))
+	fi
 	phase check $((SECONDS - t0))
 fi
 
-# Count the TAP results of one boot in directory $1; a boot that did not
-# complete, or whose kernel log has errors, is a failure.
+# Judge the results of boot $3 (a manifest boot name) in directory $1, whose
+# QEMU exited with $2; a boot that did not complete, or whose kernel log has
+# errors, is a failure.
 guest_results() {
-	local dir=$1 qrc=$2 tap=$1/tap.log name rc
+	local dir=$1 qrc=$2 boot=$3 tap=$1/tap.log
 	# The serial port writes CRLF line ends.
 	[ -f "$tap" ] && sed -i "s/\r$//" "$tap" "$dir/console.log" "$dir/dmesg.log" 2>/dev/null
-	if [ -f "$tap" ]; then
-		pass=$((pass + $(grep -E '^ok [0-9]+' "$tap" | grep -vc '# SKIP')))
-		skip=$((skip + $(grep -E '^ok [0-9]+' "$tap" | grep -c '# SKIP')))
-		fail=$((fail + $(grep -cE '^not ok [0-9]+' "$tap")))
-		# A binary that died without reporting a failure still failed.
-		while read -r name rc; do
-			if ! grep -q "^# exmem-guest: running $name" "$tap"; then continue; fi
-			case "$rc" in
-			0 | 4) ;;
-			*)
-				echo "test: $name exited with rc=$rc"
-				fail=$((fail + 1))
-				;;
-			esac
-		done < <(sed -n 's/^# exmem-guest: \(.*\) rc=\(.*\)$/\1 \2/p' "$tap")
-	fi
+	touch "$tap"
+	judge_results "$dir" "$boot" "$ONLY" "$FINAL"
+	judge_exits "$dir"
 
 	# The guest must have finished: the marker is its last act before poweroff.
 	if [ "$qrc" != 0 ] || ! grep -q EXMEM-GUEST-DONE "$tap" 2>/dev/null; then
@@ -90,7 +101,7 @@ if [ -z "${EXMEM_TESTS:-}" ] || [ -n "$main_tests" ]; then
 		bash scripts/qemu.sh test "$R"
 	qrc=$?
 	phase guest $((SECONDS - t0))
-	guest_results "$R" "$qrc"
+	guest_results "$R" "$qrc" main
 fi
 
 # The upstream mm selftests must give what they give on the unpatched
@@ -117,7 +128,7 @@ case ",${EXMEM_TESTS:-cxl_health}," in
 		bash scripts/qemu.sh test "$R/health"
 	qrc=$?
 	phase health $((SECONDS - t0))
-	guest_results "$R/health" "$qrc"
+	guest_results "$R/health" "$qrc" health
 	;;
 esac
 
@@ -131,18 +142,20 @@ case ",${EXMEM_TESTS:-aggregation_classes}," in
 		bash scripts/qemu.sh test "$R/classes"
 	qrc=$?
 	phase classes $((SECONDS - t0))
-	guest_results "$R/classes" "$qrc"
+	guest_results "$R/classes" "$qrc" classes
 	;;
 esac
 
+# Where the time went: every program's wall time, per boot.
+for d in "$R" "$R/health" "$R/classes"; do
+	[ -s "$d/times.txt" ] || continue
+	echo "time: ${d#"$R"}"
+	sed 's/^/time:   /' "$d/times.txt"
+done
 echo "results: $R/"
 # The summary says when only some guest tests ran (make patchset quotes it).
 {
-	if [ "$skip" -gt 0 ]; then
-		printf '%s passed, %s failed, %s skipped' "$pass" "$fail" "$skip"
-	else
-		printf '%s passed, %s failed' "$pass" "$fail"
-	fi
+	printf '%s passed, %s failed, %s skipped' "$pass" "$fail" "$skip"
 	if [ -n "${EXMEM_TESTS:-}" ]; then
 		printf ' (only EXMEM_TESTS=%s)' "$EXMEM_TESTS"
 	fi

@@ -41,8 +41,7 @@ FIXTURE(user_default)
 
 FIXTURE_SETUP(user_default)
 {
-	if (!exmem_zone_present("ExMem"))
-		SKIP(return, "no ExMem memory online");
+	ASSERT_NE(0, exmem_zone_present("ExMem")) TH_LOG("no ExMem memory online");
 	ASSERT_EQ(0, exmem_read_file(SYSCTL, self->saved, sizeof(self->saved)));
 }
 

@@ -37,7 +37,15 @@ done
 
 echo "exmem-guest: mode $mode, kernel $(uname -r)"
 t0=$(cut -d' ' -f1 /proc/uptime)
-cxl_setup_regions || echo "exmem-guest: CXL setup incomplete"
+# The guest always has two CXL devices: their regions coming up is the
+# first result of every boot (tests/expected.list), not an echo.
+echo "# exmem-guest: running setup" >/dev/ttyS1
+if cxl_setup_regions; then
+	echo "ok 1 exmem-guest.cxl_regions_ready" >/dev/ttyS1
+else
+	echo "exmem-guest: CXL setup incomplete"
+	echo "not ok 1 exmem-guest.cxl_regions_ready" >/dev/ttyS1
+fi
 echo "exmem-guest: CXL regions ready at ${t0}s boot, $(cut -d' ' -f1 /proc/uptime)s now"
 
 show_exmem() {
@@ -79,17 +87,79 @@ run_tests() {
 	done
 }
 
-# Run test binary $2 (with arguments $3...) under the name $1.
+# What a test must leave as it found it: every memory block's state and
+# zone, the ExMem and zswap tunables, and which dax devices are System RAM.
+exmem_state() {
+	for b in /sys/devices/system/memory/memory*; do
+		st=$(cat "$b/state")
+		z=
+		[ "$st" = online ] && z=$(cat "$b/valid_zones")
+		echo "${b##*/} $st $z"
+	done
+	for f in /proc/sys/vm/exmem_* /sys/module/exmem/parameters/* \
+		/sys/module/cxl_exmem/parameters/* /sys/module/zswap/parameters/*; do
+		[ -r "$f" ] && echo "$f $(cat "$f")"
+	done
+	for d in /sys/bus/dax/drivers/kmem/dax*; do
+		[ -e "$d" ] && echo "kmem ${d##*/}"
+	done
+}
+
+# Seconds since boot, whole.
+uptime_s() { cut -d. -f1 /proc/uptime; }
+
+# Run test binary $2 (with arguments $3...) under the name $1; its TAP goes
+# to ttyS1, then "NAME rc=RC secs=S". A test that runs in the main boot
+# must restore what it changed: exmem-guest.state_unchanged says whether it
+# did (the next test is judged against what this one left).
 run_one() {
 	name=$1
 	shift
 	echo "# exmem-guest: running $name" | tee /dev/ttyS1
+	exmem_state >/tmp/state.before
+	start=$(uptime_s)
 	setsid timeout -s KILL "$TEST_TIMEOUT" "$@" >"/tmp/out.$name" 2>&1 &
 	wait $!
 	rc=$?
 	kill -9 -1 2>/dev/null	# whatever it left behind (not /init)
 	tee /dev/ttyS1 <"/tmp/out.$name"
-	echo "# exmem-guest: $name rc=$rc" | tee /dev/ttyS1
+	case " $OWN_BOOT " in
+	*" $name "*) ;;
+	*) state_unchanged ;;
+	esac
+	echo "# exmem-guest: $name rc=$rc secs=$(($(uptime_s) - start))" | tee /dev/ttyS1
+}
+
+state_unchanged() {
+	exmem_state >/tmp/state.after
+	if cmp -s /tmp/state.before /tmp/state.after; then
+		echo "ok 1 exmem-guest.state_unchanged" >/dev/ttyS1
+	else
+		diff /tmp/state.before /tmp/state.after | sed 's/^/# /' >/dev/ttyS1
+		echo "not ok 1 exmem-guest.state_unchanged" >/dev/ttyS1
+	fi
+}
+
+# The upstream mm selftests, timed like a test program.
+run_mm_selftests() {
+	echo "# exmem-guest: running mm_selftests" >/dev/ttyS1
+	start=$(uptime_s)
+	mm_selftests >/tmp/mm.out 2>&1
+	rc=$?
+	tee /dev/ttyS1 </tmp/mm.out
+	echo "# exmem-guest: mm_selftests rc=$rc secs=$(($(uptime_s) - start))" >/dev/ttyS1
+}
+
+# The debug kernel's kmemleak scans every 10 minutes: ask for a scan (two:
+# an unreferenced object whose contents changed since the previous scan is
+# reported only by the next) so that what leaked in this boot's last
+# minutes reaches the kernel log.
+kmemleak_scan() {
+	k=/sys/kernel/debug/kmemleak
+	[ -w $k ] || return 0
+	echo scan >$k
+	echo scan >$k
+	cat $k
 }
 
 # make run: exmemstat before and while a program runs entirely in ExMem.
@@ -115,11 +185,7 @@ test)
 	show_exmem
 	run_tests
 	# The upstream mm selftests, unless a test list leaves them out.
-	case "$only" in "" | *,mm_selftests,*)
-		mm_selftests >/tmp/mm.out 2>&1
-		tee /dev/ttyS1 </tmp/mm.out
-		;;
-	esac
+	case "$only" in "" | *,mm_selftests,*) run_mm_selftests ;; esac
 	# make stress: the zone invariant once more, after everything else:
 	# a scan of ExMem as the run left it, with no load of its own.
 	if [ -n "${EXMEM_FINAL_SCAN:-}" ]; then
@@ -127,8 +193,7 @@ test)
 	fi
 	;;
 mm)
-	mm_selftests >/tmp/mm.out 2>&1
-	tee /dev/ttyS1 </tmp/mm.out
+	run_mm_selftests
 	;;
 bench)
 	# exmem_bench=a,b (scripts/bench.sh) runs only those.
@@ -145,6 +210,7 @@ shell)
 esac
 
 echo "exmem-guest: done"
+kmemleak_scan
 dmesg >/dev/ttyS2
 echo "EXMEM-DMESG-END" >/dev/ttyS2
 echo "EXMEM-GUEST-DONE" >/dev/ttyS1

@@ -162,14 +162,13 @@ FIXTURE(zswap) {
 
 FIXTURE_SETUP(zswap)
 {
-	if (!exmem_zone_present("ExMem"))
-		SKIP(return, "no ExMem memory online");
-	if (exmem_read_file(LOCALITY, self->locality, sizeof(self->locality)))
-		SKIP(return, "no zswap.exmem_locality");
+	ASSERT_NE(0, exmem_zone_present("ExMem")) TH_LOG("no ExMem memory online");
+	ASSERT_EQ(0, exmem_read_file(LOCALITY, self->locality,
+				     sizeof(self->locality)))
+		TH_LOG("no zswap.exmem_locality");
 	ASSERT_EQ(0, exmem_read_file(ZSWAP "/enabled", self->enabled,
 				     sizeof(self->enabled)));
-	if (exmem_swap_on())
-		SKIP(return, "no zram swap device");
+	ASSERT_EQ(0, exmem_swap_on()) TH_LOG("no zram swap device");
 	ASSERT_EQ(0, exmem_write_file(ZSWAP "/enabled", "Y"));
 	ASSERT_EQ(0, exmem_memcg_create(CG_TEST));
 }
@@ -304,8 +303,7 @@ TEST_F_TIMEOUT(zswap, unplug_keeps_compressed_exmem_data, 600)
 			snprintf(devs[n++], sizeof(devs[0]), "%s", d->d_name);
 	if (dir)
 		closedir(dir);
-	if (n < 2)
-		SKIP(return, "needs two ExMem devices");
+	ASSERT_GE(n, 2) TH_LOG("needs two ExMem devices");
 
 	ASSERT_EQ(0, exmem_write_file(LOCALITY, "tier"));
 	ASSERT_EQ(0, start_child(&c, true));
