@@ -27,22 +27,22 @@ report() {
 
 # checkpatch from inside the pristine tree, as it expects; options first,
 # then repository-relative paths. Prints findings only, or one line saying
-# that checkpatch did not run: it exits 0 (clean) or 1 (findings) and ends
-# the report of every file with a "total:" line, so any other exit status,
-# or a missing total, means that it failed and checked nothing.
+# that checkpatch did not run: it exits 0 when clean (printing nothing with
+# --terse) and 1 with findings, so any other exit status, or 1 with no
+# finding, means that it failed and checked nothing.
 checkpatch() {
-	local opts=() paths=() a out rc totals
+	local opts=() paths=() a out rc findings
 	for a in "$@"; do
 		case "$a" in -*) opts+=("$a") ;; *) paths+=("$PWD_ROOT/$a") ;; esac
 	done
 	out=$(cd build/pristine && perl scripts/checkpatch.pl "${CP_ARGS[@]}" "${opts[@]}" "${paths[@]}" 2>&1)
 	rc=$?
-	totals=$(grep -c '^total: ' <<<"$out")
-	if [ "$rc" -gt 1 ] || [ "$totals" -ne "${#paths[@]}" ]; then
-		echo "checkpatch did not run: rc=$rc, $totals of ${#paths[@]} reports: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+	findings=$(sed "s#$PWD_ROOT/##" <<<"$out" | grep -E ': (ERROR|WARNING|CHECK):')
+	if [ "$rc" -gt 1 ] || { [ "$rc" = 1 ] && [ -z "$findings" ]; }; then
+		echo "checkpatch did not run: rc=$rc: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
 		return
 	fi
-	sed "s#$PWD_ROOT/##" <<<"$out" | grep -E ': (ERROR|WARNING|CHECK):'
+	[ -z "$findings" ] || echo "$findings"
 }
 
 # Is finding $2 (TYPE) at line $3 of patch file $1 listed in

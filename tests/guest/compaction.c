@@ -4,9 +4,11 @@
  * nearly filled with 4 KiB user pages, every other page is freed (no free
  * block of order 9 or more is left where they were), then /proc/sys/vm/compact_memory
  * is triggered: /proc/buddyinfo must show more high-order free blocks in
- * ExMem than before, and the data that was moved must be intact.
+ * ExMem than before, and the pages that were moved must be intact and
+ * still in ExMem.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -40,6 +42,17 @@ static unsigned long exmem_high_order_blocks(void)
 	return sum;
 }
 
+/* Pages of @pfns (@nr entries, 0: not present) that differ from @was. */
+static unsigned long pages_moved(const unsigned long *was,
+				 const unsigned long *pfns, unsigned long nr)
+{
+	unsigned long i, moved = 0;
+
+	for (i = 0; i < nr; i++)
+		moved += was[i] && pfns[i] && was[i] != pfns[i];
+	return moved;
+}
+
 FIXTURE(compaction) {};
 FIXTURE_SETUP(compaction) {}
 FIXTURE_TEARDOWN(compaction) {}
@@ -47,23 +60,33 @@ FIXTURE_TEARDOWN(compaction) {}
 TEST_F_TIMEOUT(compaction, compaction_rebuilds_high_order_blocks_in_exmem, 600)
 {
 	unsigned long mask = exmem_node_mask(), len, i, before, after;
+	unsigned long in_exmem, present, kept, *was, *pfns;
 	char *buf;
 
-	if (!mask)
-		SKIP(return, "no ExMem memory online");
+	ASSERT_NE(0, mask) TH_LOG("no ExMem memory online");
 	/*
 	 * Nearly all free ExMem (15/16; its watermarks are about 1 MiB), in
 	 * 4 KiB pages: no large free block is left that compaction could
 	 * spend as migration target instead of building new ones.
 	 */
 	len = exmem_zone_free("ExMem") * 4096 / 16 * 15 & ~(2 * MIB - 1);
+	ASSERT_GT(len, 0);
 	buf = exmem_map_bound(len);
 	ASSERT_NE(NULL, buf);
+	was = calloc(len / 4096, sizeof(*was));
+	pfns = calloc(len / 4096, sizeof(*pfns));
+	ASSERT_NE(NULL, was);
+	ASSERT_NE(NULL, pfns);
 	for (i = 0; i < len; i += 4096)
 		buf[i] = (char)(i >> 12);
 	/* Free every other page: holes everywhere the buffer was. */
 	for (i = 4096; i < len; i += 8192)
 		madvise(buf + i, 4096, MADV_DONTNEED);
+	/* The half that is kept starts out in ExMem. */
+	kept = len / 8192;
+	ASSERT_EQ(0, exmem_count_pages(buf, len, &in_exmem, &present, was));
+	ASSERT_EQ(kept, present);
+	ASSERT_EQ(kept, in_exmem);
 	before = exmem_high_order_blocks();
 
 	ASSERT_EQ(0, exmem_write_file("/proc/sys/vm/compact_memory", "1"));
@@ -75,6 +98,19 @@ TEST_F_TIMEOUT(compaction, compaction_rebuilds_high_order_blocks_in_exmem, 600)
 		if (buf[i] != (char)(i >> 12))
 			break;
 	EXPECT_GE(i, len);
+
+	/*
+	 * Compaction migrated some of the kept pages (the checks above and
+	 * below are about moved pages), and each one moved within ExMem.
+	 */
+	ASSERT_EQ(0, exmem_count_pages(buf, len, &in_exmem, &present, pfns));
+	TH_LOG("%lu of %lu pages moved, %lu in ExMem", pages_moved(was, pfns, len / 4096),
+	       kept, in_exmem);
+	EXPECT_GT(pages_moved(was, pfns, len / 4096), 0);
+	EXPECT_EQ(kept, present);
+	EXPECT_EQ(kept, in_exmem);
+	free(pfns);
+	free(was);
 }
 
 TEST_HARNESS_MAIN

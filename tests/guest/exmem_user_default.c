@@ -4,12 +4,17 @@
  * (no flag, no policy) may go: "fallback" (default) uses ExMem only after
  * DRAM, "never" not at all, "prefer" first. Any other value is refused
  * with EINVAL and the setting is unchanged. Checked on the PFNs of real
- * user pages.
+ * user pages, with memory plentiful and at the edge: more user memory
+ * than DRAM has free spills into ExMem under "fallback" and never under
+ * "never"; more than ExMem has free spills into DRAM under "prefer".
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "exmem_test.h"
@@ -32,6 +37,115 @@ static unsigned long touch_and_count(struct __test_metadata *_metadata)
 	ASSERT_EQ(LEN / 4096, present);
 	munmap(p, LEN);
 	return in_exmem;
+}
+
+/* Free pages of the zones that are not ExMem (DRAM), or of ExMem. */
+static unsigned long free_pages(bool exmem)
+{
+	struct exmem_zone z[EXMEM_MAX_ZONES];
+	unsigned long sum = 0;
+	int i, n = exmem_read_zones(z, EXMEM_MAX_ZONES);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(z[i].name, "ExMem") == exmem)
+			sum += z[i].nr_free;
+	return sum;
+}
+
+/* Where a spill put the pages, and whether reclaim ran meanwhile. */
+struct spill {
+	struct exmem_where where;
+	unsigned long bad_pages;
+	long reclaim_scans;
+};
+
+static long reclaim_scans(void)
+{
+	return exmem_vmstat("pgscan_kswapd") + exmem_vmstat("pgscan_direct");
+}
+
+/*
+ * Page i holds i in its first word and 0x5a bytes after it: every page
+ * differs (zram cannot fold it to a same-filled page), yet compresses to
+ * a few bytes, so that swapping it out to zram makes room in DRAM.
+ */
+static void fill_pages(char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len / 4096; i++) {
+		memset(p + i * 4096, 0x5a, 4096);
+		*(unsigned long *)(p + i * 4096) = i;
+	}
+}
+
+/* Pages whose content is not what fill_pages() wrote. */
+static unsigned long bad_pages(const char *p, size_t len)
+{
+	unsigned long bad = 0;
+	size_t i, j;
+
+	for (i = 0; i < len / 4096; i++) {
+		const char *pg = p + i * 4096;
+
+		if (*(const unsigned long *)pg != i) {
+			bad++;
+			continue;
+		}
+		for (j = sizeof(unsigned long); j < 4096; j++)
+			if (pg[j] != 0x5a) {
+				bad++;
+				break;
+			}
+	}
+	return bad;
+}
+
+/*
+ * In a child the OOM killer would choose first, fault in @len bytes of
+ * plain anonymous memory (4 KiB pages, filled by fill_pages()), then
+ * report where its pages are, whether the pattern survived, and how
+ * many pages reclaim scanned meanwhile. A child killed before reporting
+ * (by the OOM killer) fails the test: the spill must leave room.
+ */
+static void spill(struct __test_metadata *_metadata, size_t len,
+		  struct spill *out)
+{
+	int fd[2];
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, pipe(fd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct spill r = { .reclaim_scans = reclaim_scans() };
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		exmem_write_file("/proc/self/oom_score_adj", "1000");
+		if (p == MAP_FAILED)
+			_exit(1);
+		madvise(p, len, MADV_NOHUGEPAGE);
+		fill_pages(p, len);
+		r.reclaim_scans = reclaim_scans() - r.reclaim_scans;
+		/* Where the pages are first: checking swaps them back in. */
+		if (exmem_count_pages_of(0, p, len, &r.where))
+			_exit(2);
+		r.bad_pages = bad_pages(p, len);
+		_exit(write(fd[1], &r, sizeof(r)) == sizeof(r) ? 0 : 3);
+	}
+	close(fd[1]);
+	ASSERT_EQ(sizeof(*out), read(fd[0], out, sizeof(*out)))
+		TH_LOG("the spilling child reported nothing");
+	close(fd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	TH_LOG("%zu MiB: %lu pages in ExMem, %lu elsewhere, %lu swapped; reclaim scanned %ld",
+	       len >> 20, out->where.exmem, out->where.other,
+	       out->where.swapped, out->reclaim_scans);
+	/* Nothing lost, wherever it went. */
+	ASSERT_EQ(0, out->bad_pages);
 }
 
 FIXTURE(user_default)
@@ -71,6 +185,48 @@ TEST_F(user_default, never_keeps_user_pages_out_of_exmem)
 {
 	ASSERT_EQ(0, exmem_write_file(SYSCTL, "never"));
 	EXPECT_EQ(0, touch_and_count(_metadata));
+}
+
+/*
+ * DRAM full: 64 MiB more than DRAM has free. "fallback" serves what DRAM
+ * cannot from ExMem: some of the pages are there.
+ */
+TEST_F_TIMEOUT(user_default, fallback_spills_into_exmem_when_dram_is_full, 600)
+{
+	struct spill r;
+
+	ASSERT_EQ(0, exmem_write_file(SYSCTL, "fallback"));
+	spill(_metadata, (free_pages(false) << 12) + (64UL << 20), &r);
+	EXPECT_GT(r.where.exmem, 0);
+}
+
+/*
+ * The same with "never": DRAM full, and still no page in ExMem. Reclaim
+ * (zram swap) makes the room, and it must have run: else DRAM was not full.
+ */
+TEST_F_TIMEOUT(user_default, never_does_not_spill_into_exmem_when_dram_is_full, 600)
+{
+	struct spill r;
+
+	ASSERT_EQ(0, exmem_swap_on()) TH_LOG("no zram swap device");
+	ASSERT_EQ(0, exmem_write_file(SYSCTL, "never"));
+	spill(_metadata, (free_pages(false) << 12) + (64UL << 20), &r);
+	EXPECT_EQ(0, r.where.exmem);
+	EXPECT_GT(r.reclaim_scans, 0);
+}
+
+/*
+ * ExMem full: 64 MiB more than ExMem has free, under "prefer". ExMem takes
+ * what it can, DRAM the rest.
+ */
+TEST_F_TIMEOUT(user_default, prefer_spills_into_dram_when_exmem_is_full, 600)
+{
+	struct spill r;
+
+	ASSERT_EQ(0, exmem_write_file(SYSCTL, "prefer"));
+	spill(_metadata, (free_pages(true) << 12) + (64UL << 20), &r);
+	EXPECT_GT(r.where.exmem, 0);
+	EXPECT_GT(r.where.other, 0);
 }
 
 TEST_F(user_default, bad_values_are_einval_and_change_nothing)

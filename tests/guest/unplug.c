@@ -40,21 +40,58 @@ static char *map_exmem_filled(void)
 	return buf;
 }
 
-FIXTURE(unplug) {};
-FIXTURE_SETUP(unplug) {}
-FIXTURE_TEARDOWN(unplug) {}
+/* The load's anonymous memory that shows it is running: half its buffer. */
+#define LOAD_STARTED_KB(vm_mib)	((vm_mib) * 1024L / 2)
+#define LOAD_START_S		120
+
+FIXTURE(unplug) {
+	char dax[256];		/* the device taken away, once chosen */
+	unsigned long first, nr;
+	pid_t stress;		/* the load's process group, while it runs */
+};
+
+FIXTURE_SETUP(unplug)
+{
+	/* The guest always has CXL memory in ExMem: none means breakage. */
+	ASSERT_NE(0, exmem_node_mask()) TH_LOG("no ExMem memory online");
+}
+
+/* The device holding physical page @pfn, remembered for the teardown. */
+static int choose_device(FIXTURE_DATA(unplug) *self, unsigned long pfn)
+{
+	return exmem_dax_of_phys((unsigned long long)pfn * 4096, self->dax,
+				 sizeof(self->dax), &self->first, &self->nr);
+}
+
+/* Stop the load started in @self. */
+static void stop_load(FIXTURE_DATA(unplug) *self)
+{
+	kill(-self->stress, SIGKILL);
+	waitpid(self->stress, NULL, 0);
+	self->stress = 0;
+}
+
+/*
+ * Whatever step failed, stop the load and give the device back to the
+ * tests that follow: bound to kmem, every block online.
+ */
+FIXTURE_TEARDOWN(unplug)
+{
+	if (self->stress > 0)
+		stop_load(self);
+	if (self->dax[0])
+		EXPECT_EQ(0, exmem_dax_restore(self->dax, self->first, self->nr))
+			TH_LOG("%s not restored", self->dax);
+}
 
 TEST_F_TIMEOUT(unplug, device_unplug_under_load_keeps_data_in_exmem, 600)
 {
-	unsigned long mask = exmem_node_mask(), in_exmem, present, first, nr;
-	unsigned long pfn0;
+	unsigned long in_exmem, present, first, nr, pfn0;
+	unsigned long before = exmem_zone_present("ExMem");
+	char *dax = self->dax;
 	long kept;
-	char dax[256];
 	char *buf;
-	pid_t stress;
 
-	if (!mask)
-		SKIP(return, "no ExMem memory online");
 	/* MAP_EXMEM: the unplug must keep the mapping's pages in ExMem. */
 	buf = map_exmem_filled();
 	ASSERT_NE(NULL, buf);
@@ -63,19 +100,22 @@ TEST_F_TIMEOUT(unplug, device_unplug_under_load_keeps_data_in_exmem, 600)
 
 	/* The device holding the first page goes away, under load. */
 	ASSERT_EQ(0, exmem_count_pages(buf, 4096, &in_exmem, &present, &pfn0));
-	ASSERT_EQ(0, exmem_dax_of_phys((unsigned long long)pfn0 * 4096, dax,
-				       sizeof(dax), &first, &nr));
+	ASSERT_EQ(0, choose_device(self, pfn0));
+	first = self->first;
+	nr = self->nr;
 	TH_LOG("unplugging %s (blocks %lu..%lu) under stress-ng", dax, first,
 	       first + nr - 1);
-	stress = exmem_stress_start(1, "64M", false);
-	ASSERT_GT(stress, 0);
+	self->stress = exmem_stress_start(1, "64M", false);
+	ASSERT_GT(self->stress, 0);
+	/* Under load: its pages are in memory before the unplug starts. */
+	ASSERT_EQ(0, exmem_wait_load(self->stress, LOAD_STARTED_KB(64), LOAD_START_S))
+		TH_LOG("stress-ng never held %ld kB", LOAD_STARTED_KB(64));
 	kept = exmem_vmstat("exmem_offline_migrate_exmem");
 	EXPECT_EQ(0, exmem_dax_unplug(dax, first, nr));
 	kept = exmem_vmstat("exmem_offline_migrate_exmem") - kept;
 	TH_LOG("%ld pages migrated within ExMem", kept);
 	EXPECT_LE(1, kept);
-	kill(-stress, SIGKILL);
-	waitpid(stress, NULL, 0);
+	stop_load(self);
 
 	/* Every byte is intact, and still in ExMem. */
 	EXPECT_EQ(0, exmem_bad_words(buf, LEN));
@@ -83,8 +123,11 @@ TEST_F_TIMEOUT(unplug, device_unplug_under_load_keeps_data_in_exmem, 600)
 	EXPECT_EQ(NR_PAGES, present);
 	EXPECT_EQ(NR_PAGES, in_exmem);
 
-	/* Plug it back in. */
-	EXPECT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", dax));
+	/* Plug it back in: all of its memory is ExMem again. */
+	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", dax));
+	EXPECT_EQ(0, exmem_wait_present(before, 30))
+		TH_LOG("ExMem %lu pages after re-bind, %lu before",
+		       exmem_zone_present("ExMem"), before);
 }
 
 /*
@@ -97,20 +140,20 @@ TEST_F_TIMEOUT(unplug, block_by_block_offline_moves_each_page_once, 600)
 {
 	unsigned long in_exmem, present, first, nr, i, bp = exmem_block_pages();
 	unsigned long *pfns = calloc(NR_PAGES, sizeof(*pfns));
-	char dax[256];
+	char *dax = self->dax;
 	long moved, in_use;
 	char *buf;
 
-	if (!exmem_node_mask())
-		SKIP(return, "no ExMem memory online");
 	ASSERT_NE(NULL, pfns);
 	ASSERT_NE(0, bp);
 	buf = map_exmem_filled();
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, pfns));
 	ASSERT_EQ(NR_PAGES, in_exmem);
-	ASSERT_EQ(0, exmem_dax_of_phys((unsigned long long)pfns[0] * 4096, dax,
-				       sizeof(dax), &first, &nr));
+	/* The teardown onlines any block left offline by a failure below. */
+	ASSERT_EQ(0, choose_device(self, pfns[0]));
+	first = self->first;
+	nr = self->nr;
 	/* Pages in use: ours, and any other movable page (zsmalloc's too). */
 	in_use = (exmem_dev_long(dax, "online_bytes") -
 		  exmem_dev_long(dax, "free_bytes")) / 4096;
@@ -154,23 +197,23 @@ TEST_F_TIMEOUT(unplug, offline_under_fault_load_succeeds_first_time, 600)
 {
 	unsigned long in_exmem, present, first, nr, i, pfn0, done = 0;
 	bool offlined[64] = { false };
-	char dax[256];
+	char *dax = self->dax;
 	char *buf;
-	pid_t stress;
 	int err;
 
-	if (!exmem_node_mask())
-		SKIP(return, "no ExMem memory online");
 	buf = map_exmem_filled();
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, exmem_count_pages(buf, 4096, &in_exmem, &present, &pfn0));
-	ASSERT_EQ(0, exmem_dax_of_phys((unsigned long long)pfn0 * 4096, dax,
-				       sizeof(dax), &first, &nr));
+	ASSERT_EQ(0, choose_device(self, pfn0));
+	first = self->first;
+	nr = self->nr;
 	ASSERT_GE(ARRAY_SIZE(offlined), nr);
 	/* One worker: migration under TCG is slow, and the test is too. */
-	stress = exmem_stress_start(1, "16M", true);
-	ASSERT_GT(stress, 0);
-	sleep(2);
+	self->stress = exmem_stress_start(1, "16M", true);
+	ASSERT_GT(self->stress, 0);
+	/* Under load: the worker is faulting its pages in ExMem. */
+	ASSERT_EQ(0, exmem_wait_load(self->stress, LOAD_STARTED_KB(16), LOAD_START_S))
+		TH_LOG("stress-ng never held %ld kB", LOAD_STARTED_KB(16));
 
 	for (i = 0; i < nr; i++) {
 		err = exmem_block_id_set_state(first + i, "offline");
@@ -179,8 +222,7 @@ TEST_F_TIMEOUT(unplug, offline_under_fault_load_succeeds_first_time, 600)
 		offlined[i] = !err;
 		done += !err;
 	}
-	kill(-stress, SIGKILL);
-	waitpid(stress, NULL, 0);
+	stop_load(self);
 	TH_LOG("%s: %lu of %lu blocks offlined at the first attempt under load",
 	       dax, done, nr);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -788,4 +789,150 @@ int exmem_stress_stop(pid_t pid)
 	kill(-pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return -1;
+}
+
+/*
+ * Helpers for waiting on a condition with a bound instead of sleeping,
+ * for restoring devices after a failed test, and for finding a block's
+ * node.
+ */
+static unsigned long long exmem_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+bool exmem_wait_until(bool (*cond)(void *arg), void *arg,
+		      unsigned int timeout_s, unsigned int interval_ms)
+{
+	unsigned long long end = exmem_now_ms() + timeout_s * 1000ULL;
+
+	for (;;) {
+		if (cond(arg))
+			return true;
+		if (exmem_now_ms() >= end)
+			return false;
+		usleep(interval_ms * 1000);
+	}
+}
+
+/* Polls of the waiters below: every 100 ms. */
+#define EXMEM_POLL_MS	100
+
+static bool exmem_present_is(void *pages)
+{
+	return exmem_zone_present("ExMem") == *(unsigned long *)pages;
+}
+
+int exmem_wait_present(unsigned long pages, int timeout_s)
+{
+	return exmem_wait_until(exmem_present_is, &pages, timeout_s,
+				EXMEM_POLL_MS) ? 0 : -ETIMEDOUT;
+}
+
+bool exmem_dax_bound(const char *dax)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), EXMEM_KMEM "/%s", dax);
+	return !access(path, F_OK);
+}
+
+int exmem_dax_restore(const char *dax, unsigned long first, unsigned long nr)
+{
+	char block[32], state[32];
+	unsigned long i;
+	int err = 0, e;
+
+	/* Binding adds, and onlines, every block of the device. */
+	if (!exmem_dax_bound(dax))
+		return exmem_write_file(EXMEM_KMEM "/bind", dax);
+	for (i = 0; i < nr; i++) {
+		snprintf(block, sizeof(block), "memory%lu", first + i);
+		if (exmem_block_attr(block, "state", state, sizeof(state)) ||
+		    strcmp(state, "offline"))
+			continue;
+		e = exmem_block_set_state(block, "online_exmem");
+		if (e && !err)
+			err = e;
+	}
+	return err;
+}
+
+/* RssAnon of process @pid in kB if it is in process group @pgid, else 0. */
+static long anon_kb_in_pgrp(const char *pid, pid_t pgid)
+{
+	char path[300], buf[4096], *p;
+	long kb = 0;
+	int pgrp;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	if (exmem_read_file(path, buf, sizeof(buf)))
+		return 0;
+	/* The fields after the command name: state ppid pgrp ... */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %d", &pgrp) != 1 || pgrp != pgid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	if (exmem_read_file(path, buf, sizeof(buf)))
+		return 0;
+	p = strstr(buf, "RssAnon:");
+	if (!p || sscanf(p, "RssAnon: %ld", &kb) != 1)
+		return 0;
+	return kb;
+}
+
+long exmem_pgrp_anon_kb(pid_t pgid)
+{
+	struct dirent *de;
+	long kb = 0;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (isdigit(de->d_name[0]))
+			kb += anon_kb_in_pgrp(de->d_name, pgid);
+	closedir(d);
+	return kb;
+}
+
+struct exmem_load {
+	pid_t pgid;
+	long kb;
+};
+
+static bool exmem_load_reached(void *arg)
+{
+	struct exmem_load *l = arg;
+
+	return exmem_pgrp_anon_kb(l->pgid) >= l->kb;
+}
+
+int exmem_wait_load(pid_t pgid, long kb, int timeout_s)
+{
+	struct exmem_load l = { .pgid = pgid, .kb = kb };
+
+	return exmem_wait_until(exmem_load_reached, &l, timeout_s,
+				EXMEM_POLL_MS) ? 0 : -ETIMEDOUT;
+}
+
+int exmem_block_nid(unsigned long id)
+{
+	char path[64];
+	struct dirent *de;
+	int nid = -1;
+	DIR *d;
+
+	snprintf(path, sizeof(path), MEMORY_SYSFS "/memory%lu", id);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while (nid < 0 && (de = readdir(d)))
+		if (!strncmp(de->d_name, "node", 4) && isdigit(de->d_name[4]))
+			nid = atoi(de->d_name + 4);
+	closedir(d);
+	return nid;
 }

@@ -239,4 +239,35 @@ pid_t exmem_stress_mixed_start(const char *vm_bytes, int seconds);
  */
 int exmem_stress_stop(pid_t pid);
 
+/*
+ * Waiting on a condition with a bound instead of sleeping, restoring
+ * devices after a failed test, and finding a block's node.
+ */
+/*
+ * Call @cond(@arg) until it returns true, sleeping @interval_ms between
+ * calls, for at most @timeout_s seconds (CLOCK_MONOTONIC). Whether it
+ * returned true.
+ */
+bool exmem_wait_until(bool (*cond)(void *arg), void *arg,
+		      unsigned int timeout_s, unsigned int interval_ms);
+/* The node of memory block @id (its nodeN link), or -1. */
+int exmem_block_nid(unsigned long id);
+/* Poll until ZONE_EXMEM has @pages present pages. 0 or -ETIMEDOUT. */
+int exmem_wait_present(unsigned long pages, int timeout_s);
+/* Is dax device @dax bound to kmem (its memory added)? */
+bool exmem_dax_bound(const char *dax);
+/*
+ * Undo a partial or complete exmem_dax_unplug(): bind @dax to kmem again if
+ * it is not, else online (online_exmem) each of its blocks that is offline.
+ * 0, or the first -errno.
+ */
+int exmem_dax_restore(const char *dax, unsigned long first, unsigned long nr);
+/* Anonymous resident memory (RssAnon) of process group @pgid, in kB. */
+long exmem_pgrp_anon_kb(pid_t pgid);
+/*
+ * Poll until process group @pgid (a load started above) holds at least @kb
+ * of anonymous memory: its pages are in memory. 0 or -ETIMEDOUT.
+ */
+int exmem_wait_load(pid_t pgid, long kb, int timeout_s);
+
 #endif /* EXMEM_TEST_H */
