@@ -184,8 +184,8 @@ TEST_F(exmemctl, exit_codes)
 	EXPECT_EQ(0, exmemctl_status("--help"));
 	EXPECT_EQ(0, exmemctl_status("--version"));
 	EXPECT_EQ(0, exmemctl_status("--exmem -- true"));
-	EXPECT_EQ(0, exmemctl_status("--normal --interleave -- true"));
-	EXPECT_EQ(0, exmemctl_status("--exmem --interleave -- true"));
+	EXPECT_EQ(0, exmemctl_status("--normal --interleave=all -- true"));
+	EXPECT_EQ(0, exmemctl_status("--exmem --interleave=all -- true"));
 	EXPECT_EQ(3, exmemctl_status("--exmem -- sh -c 'exit 3'"));
 	EXPECT_EQ(1, exmemctl_status("-- true"));		/* no zone */
 	EXPECT_EQ(1, exmemctl_status("--exmem --normal -- true"));

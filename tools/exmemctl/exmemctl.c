@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #ifndef MPOL_F_ZONE_EXMEM
-#define MPOL_F_ZONE_EXMEM	(1 << 12)
-#define MPOL_F_ZONE_NOEXMEM	(1 << 11)
+#define MPOL_F_ZONE_EXMEM	0x1000	/* as in the uapi mempolicy.h */
+#define MPOL_F_ZONE_NOEXMEM	0x0800
 #endif
 /* Newer than the numaif.h of some distributions. */
 #ifndef MPOL_LOCAL
@@ -38,61 +38,100 @@
 
 #define EXMEMCTL_VERSION	"1.0"
 
-/* Exit codes, as for exmemstat: 1 usage, 2 the kernel has no ExMem. */
-enum { EXIT_USAGE = 1, EXIT_NO_EXMEM = 2, EXIT_EXEC = 127 };
+/*
+ * Exit codes: 1 usage (or an invalid policy), 2 the kernel has no ExMem
+ * for --exmem; 126 and 127 as env(1): PROGRAM found but not executable,
+ * PROGRAM not found. Otherwise PROGRAM's own status: exmemctl execs it.
+ */
+enum {
+	EXIT_USAGE = 1,
+	EXIT_NO_EXMEM = 2,
+	EXIT_CANNOT_INVOKE = 126,
+	EXIT_ENOENT = 127,
+};
+
+/* get_mempolicy() returns the mode in the low bits, its flags above. */
+#define MPOL_MODE_MASK		0xff
 
 struct placement {
 	int zone_flag;		/* MPOL_F_ZONE_EXMEM/NOEXMEM, or 0 */
 	int mode;		/* MPOL_* policy mode */
 	struct bitmask *nodes;	/* NULL: no nodemask */
+	struct bitmask *cpunodes; /* --cpunodebind, or NULL */
+	bool show;
 	bool verbose;
 };
 
 static const char help_text[] =
-	"Usage: exmemctl (--exmem | --normal) [POLICY] [-v] [--] PROGRAM [ARGS...]\n"
+	"Usage: exmemctl (--exmem | --normal) [POLICY] [-N NODES] [-v] [--] PROGRAM [ARGS...]\n"
+	"       exmemctl [--exmem | --normal] [POLICY] [-N NODES] --show\n"
 	"Run PROGRAM with all its memory in ZONE_EXMEM (CXL memory) or none of it.\n"
 	"\n"
-	"Zone (one is required):\n"
-	"  -e, --exmem              every page from ZONE_EXMEM (MPOL_F_ZONE_EXMEM)\n"
-	"  -n, --normal             no page from ZONE_EXMEM (MPOL_F_ZONE_NOEXMEM)\n"
-	"Policy (default: local allocation):\n"
-	"  -i, --interleave[=NODES] interleave over NODES (default: all with memory)\n"
-	"  -w, --weighted[=NODES]   weighted interleave over NODES\n"
-	"  -b, --bind=NODES         allocate only on NODES\n"
-	"  -p, --preferred=NODE     prefer NODE\n"
-	"  -P, --preferred-many=NODES  prefer NODES\n"
+	"Zone (one is required to run PROGRAM):\n"
+	"  -e, --exmem                  every page from ZONE_EXMEM (MPOL_F_ZONE_EXMEM)\n"
+	"  -n, --normal                 no page from ZONE_EXMEM (MPOL_F_ZONE_NOEXMEM);\n"
+	"                               on a kernel without ExMem, just the policy\n"
+	"Policy (default: local allocation), as numactl(8):\n"
+	"  -i, --interleave=NODES       interleave over NODES\n"
+	"  -w, --weighted-interleave=NODES  weighted interleave over NODES\n"
+	"  -m, --membind=NODES          allocate only on NODES (also -b, --bind)\n"
+	"  -p, --preferred=NODE         prefer NODE\n"
+	"  -P, --preferred-many=NODES   prefer NODES\n"
+	"  -N, --cpunodebind=NODES      run on the CPUs of NODES\n"
 	"Other:\n"
-	"  -v, --verbose            print the policy before running PROGRAM\n"
-	"  -h, --help               show this help\n"
-	"  -V, --version            show the version\n"
+	"  -s, --show                   show the policy (after the options above)\n"
+	"  -v, --verbose                print the policy before running PROGRAM\n"
+	"  -h, --help                   show this help\n"
+	"  -V, --version                show the version\n"
 	"\n"
 	"NODES uses numactl's syntax (1,3 or 0-2 or all). The policy is inherited\n"
-	"by PROGRAM's children. Exit status: PROGRAM's; 1 usage error; 2 the kernel\n"
-	"has no ExMem (or none online) for --exmem; 127 PROGRAM not executable.\n"
-	"See exmemctl(8).\n";
+	"by PROGRAM's children. Exit status: PROGRAM's; 1 usage error or invalid\n"
+	"policy; 2 the kernel has no ExMem (or none online) for --exmem; 126 PROGRAM\n"
+	"found but not executable; 127 PROGRAM not found. See exmemctl(8).\n";
 
 static void print_help(FILE *f)
 {
 	fputs(help_text, f);
 }
 
-static int set_policy_mode(struct placement *pl, int mode, const char *arg,
-			   const char *dflt)
+/* Close stdout; a write error (--show >/dev/full) is exit status 1. */
+static int close_stdout(int status)
+{
+	errno = 0;
+	if (!fclose(stdout))
+		return status;
+	fprintf(stderr, "exmemctl: write error: %s\n",
+		errno ? strerror(errno) : "unknown error");
+	return status ? status : EXIT_USAGE;
+}
+
+/* NODES, a required argument as in numactl: "-i 0 prog" interleaves on 0. */
+static struct bitmask *parse_nodes(const char *arg)
+{
+	struct bitmask *nodes;
+
+	if (arg[0] == '-') {	/* "-i -- prog": the argument is missing */
+		fprintf(stderr,
+			"exmemctl: '%s' is not a node list; the option needs NODES (0-1, all)\n",
+			arg);
+		return NULL;
+	}
+	nodes = numa_parse_nodestring(arg);
+
+	if (!nodes)
+		fprintf(stderr, "exmemctl: invalid node list '%s'\n", arg);
+	return nodes;
+}
+
+static int set_policy_mode(struct placement *pl, int mode, const char *arg)
 {
 	if (pl->mode != MPOL_LOCAL) {
 		fprintf(stderr, "exmemctl: only one policy option may be given\n");
 		return -1;
 	}
 	pl->mode = mode;
-	if (!arg && !dflt)
-		return 0;
-	pl->nodes = numa_parse_nodestring(arg ? arg : dflt);
-	if (!pl->nodes) {
-		fprintf(stderr, "exmemctl: invalid node list '%s'\n",
-			arg ? arg : dflt);
-		return -1;
-	}
-	return 0;
+	pl->nodes = parse_nodes(arg);
+	return pl->nodes ? 0 : -1;
 }
 
 static int set_zone(struct placement *pl, int flag)
@@ -105,17 +144,25 @@ static int set_zone(struct placement *pl, int flag)
 	return 0;
 }
 
-/* Parse the options; return the index of PROGRAM in argv, or -1. */
+/*
+ * Parse the options; return the index of PROGRAM in argv (argc for
+ * --show), or -1.
+ */
 static int parse_args(int argc, char **argv, struct placement *pl)
 {
+	/* numactl's names and forms; every NODES argument is required. */
 	static const struct option opts[] = {
 		{ "exmem", no_argument, NULL, 'e' },
 		{ "normal", no_argument, NULL, 'n' },
-		{ "interleave", optional_argument, NULL, 'i' },
-		{ "weighted", optional_argument, NULL, 'w' },
-		{ "bind", required_argument, NULL, 'b' },
+		{ "interleave", required_argument, NULL, 'i' },
+		{ "weighted-interleave", required_argument, NULL, 'w' },
+		{ "weighted", required_argument, NULL, 'w' },
+		{ "membind", required_argument, NULL, 'm' },
+		{ "bind", required_argument, NULL, 'm' },
 		{ "preferred", required_argument, NULL, 'p' },
 		{ "preferred-many", required_argument, NULL, 'P' },
+		{ "cpunodebind", required_argument, NULL, 'N' },
+		{ "show", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -123,7 +170,7 @@ static int parse_args(int argc, char **argv, struct placement *pl)
 	};
 	int c, err = 0;
 
-	while (!err && (c = getopt_long(argc, argv, "+eni::w::b:p:P:vhV",
+	while (!err && (c = getopt_long(argc, argv, "+eni:w:m:b:p:P:N:svhV",
 					opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
@@ -133,49 +180,68 @@ static int parse_args(int argc, char **argv, struct placement *pl)
 			err = set_zone(pl, MPOL_F_ZONE_NOEXMEM);
 			break;
 		case 'i':
-			err = set_policy_mode(pl, MPOL_INTERLEAVE, optarg, "all");
+			err = set_policy_mode(pl, MPOL_INTERLEAVE, optarg);
 			break;
 		case 'w':
-			err = set_policy_mode(pl, MPOL_WEIGHTED_INTERLEAVE,
-					      optarg, "all");
+			err = set_policy_mode(pl, MPOL_WEIGHTED_INTERLEAVE, optarg);
 			break;
+		case 'm':
 		case 'b':
-			err = set_policy_mode(pl, MPOL_BIND, optarg, NULL);
+			err = set_policy_mode(pl, MPOL_BIND, optarg);
 			break;
 		case 'p':
-			err = set_policy_mode(pl, MPOL_PREFERRED, optarg, NULL);
+			err = set_policy_mode(pl, MPOL_PREFERRED, optarg);
 			break;
 		case 'P':
-			err = set_policy_mode(pl, MPOL_PREFERRED_MANY, optarg,
-					      NULL);
+			err = set_policy_mode(pl, MPOL_PREFERRED_MANY, optarg);
+			break;
+		case 'N':
+			if (pl->cpunodes)
+				numa_free_nodemask(pl->cpunodes);
+			pl->cpunodes = parse_nodes(optarg);
+			err = pl->cpunodes ? 0 : -1;
+			break;
+		case 's':
+			pl->show = true;
 			break;
 		case 'v':
 			pl->verbose = true;
 			break;
 		case 'h':
 			print_help(stdout);
-			exit(0);
+			exit(close_stdout(0));
 		case 'V':
 			printf("exmemctl %s\n", EXMEMCTL_VERSION);
-			exit(0);
+			exit(close_stdout(0));
 		default:
 			err = -1;
 		}
 	}
-	if (!err && !pl->zone_flag) {
+	if (err)
+		return -1;
+	if (pl->show) {
+		if (optind < argc) {
+			fprintf(stderr, "exmemctl: --show takes no program ('%s')\n",
+				argv[optind]);
+			return -1;
+		}
+		return argc;
+	}
+	if (!pl->zone_flag) {
 		fprintf(stderr, "exmemctl: one of --exmem or --normal is required\n");
-		err = -1;
+		return -1;
 	}
-	if (!err && optind >= argc) {
+	if (optind >= argc) {
 		fprintf(stderr, "exmemctl: no program to run\n");
-		err = -1;
+		return -1;
 	}
-	return err ? -1 : optind;
+	return optind;
 }
 
 static const char *mode_name(int mode)
 {
 	switch (mode) {
+	case MPOL_DEFAULT: return "default";
 	case MPOL_LOCAL: return "local";
 	case MPOL_PREFERRED: return "preferred";
 	case MPOL_BIND: return "bind";
@@ -186,15 +252,34 @@ static const char *mode_name(int mode)
 	return "?";
 }
 
+static bool kernel_has_exmem(void)
+{
+	return !access(EXMEM_SYSCTL, F_OK);
+}
+
 /* Install the task policy; returns 0 or an exit code. */
 static int apply(const struct placement *pl)
 {
 	const unsigned long *mask = pl->nodes ? pl->nodes->maskp : NULL;
 	unsigned long maxnode = pl->nodes ? pl->nodes->size + 1 : 0;
 
+	if (pl->cpunodes && numa_run_on_node_mask(pl->cpunodes)) {
+		fprintf(stderr, "exmemctl: --cpunodebind: %s\n", strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (!pl->zone_flag && pl->mode == MPOL_LOCAL && !pl->nodes)
+		return 0;	/* --show alone: change nothing */
 	if (!set_mempolicy(pl->mode | pl->zone_flag, mask, maxnode))
 		return 0;
-	if (access(EXMEM_SYSCTL, F_OK)) {
+	if (!kernel_has_exmem()) {
+		/* No ExMem to keep out of: --normal is the plain policy. */
+		if (pl->zone_flag == MPOL_F_ZONE_NOEXMEM) {
+			if (!set_mempolicy(pl->mode, mask, maxnode))
+				return 0;
+			fprintf(stderr, "exmemctl: set_mempolicy: %s\n",
+				strerror(errno));
+			return EXIT_USAGE;
+		}
 		fprintf(stderr, "exmemctl: this kernel has no ZONE_EXMEM\n");
 		return EXIT_NO_EXMEM;
 	}
@@ -211,6 +296,59 @@ static int apply(const struct placement *pl)
 	return EXIT_USAGE;
 }
 
+/* "0-2,5", or "none". */
+static void print_nodes(const char *title, struct bitmask *b)
+{
+	unsigned int i, first;
+	bool any = false;
+
+	printf("%s: ", title);
+	for (i = 0; i < b->size; i++) {
+		if (!numa_bitmask_isbitset(b, i))
+			continue;
+		first = i;
+		while (i + 1 < b->size && numa_bitmask_isbitset(b, i + 1))
+			i++;
+		printf("%s%u", any ? "," : "", first);
+		if (i > first)
+			printf("-%u", i);
+		any = true;
+	}
+	printf("%s\n", any ? "" : "none");
+}
+
+/*
+ * --show: the task policy, as PROGRAM would inherit it, in numactl
+ * --show's "key: value" lines, with its ZONE_EXMEM flag decoded.
+ */
+static int show(void)
+{
+	struct bitmask *nodes = numa_allocate_nodemask();
+	struct bitmask *run;
+	int mode, flags;
+
+	if (get_mempolicy(&mode, nodes->maskp, nodes->size + 1, NULL, 0)) {
+		fprintf(stderr, "exmemctl: get_mempolicy: %s\n", strerror(errno));
+		numa_free_nodemask(nodes);
+		return EXIT_USAGE;
+	}
+	flags = mode & ~MPOL_MODE_MASK;
+	mode &= MPOL_MODE_MASK;
+	printf("policy: %s\n", mode_name(mode));
+	printf("zone: %s\n", flags & MPOL_F_ZONE_EXMEM ? "exmem" :
+	       flags & MPOL_F_ZONE_NOEXMEM ? "noexmem" : "any");
+	if (mode != MPOL_DEFAULT && mode != MPOL_LOCAL)
+		print_nodes("nodes", nodes);
+	run = numa_get_run_node_mask();
+	if (run) {
+		print_nodes("cpunodebind", run);
+		numa_free_nodemask(run);
+	}
+	printf("exmem: %s\n", kernel_has_exmem() ? "yes" : "no");
+	numa_free_nodemask(nodes);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct placement pl = { .mode = MPOL_LOCAL };
@@ -224,12 +362,16 @@ int main(int argc, char **argv)
 	ret = apply(&pl);
 	if (ret)
 		return ret;
+	if (pl.show)
+		return close_stdout(show());
 	if (pl.verbose)
 		fprintf(stderr, "exmemctl: %s %s, running %s\n",
 			mode_name(pl.mode),
-			pl.zone_flag == MPOL_F_ZONE_EXMEM ? "exmem" : "noexmem",
-			argv[prog]);
+			pl.zone_flag == MPOL_F_ZONE_EXMEM ? "exmem" :
+			kernel_has_exmem() ? "noexmem" :
+			"(no ZONE_EXMEM on this kernel)", argv[prog]);
 	execvp(argv[prog], &argv[prog]);
+	ret = errno == ENOENT ? EXIT_ENOENT : EXIT_CANNOT_INVOKE;
 	fprintf(stderr, "exmemctl: %s: %s\n", argv[prog], strerror(errno));
-	return EXIT_EXEC;
+	return ret;
 }

@@ -19,7 +19,13 @@
 #define EXM_NAME_LEN	64
 
 /* Exit codes (exmemstat(8)). */
-enum { EXM_EXIT_OK, EXM_EXIT_USAGE, EXM_EXIT_NO_EXMEM, EXM_EXIT_DATA };
+enum {
+	EXM_EXIT_OK,
+	EXM_EXIT_USAGE,		/* bad option, interval or count */
+	EXM_EXIT_NO_EXMEM,	/* the kernel has no ZONE_EXMEM */
+	EXM_EXIT_DATA,		/* a kernel file is unreadable or malformed */
+	EXM_EXIT_WRITE,		/* writing the output failed */
+};
 
 /* The ExMem zone of one (logical) NUMA node, from /proc/zoneinfo. */
 struct exm_node {
@@ -80,6 +86,10 @@ struct exm_sample {
 	struct exm_dev devs[EXM_MAX_DEVS];
 	unsigned long long events[EXM_NR_EVENTS];
 	bool has_event[EXM_NR_EVENTS];
+	unsigned long page_size;	/* bytes per page of the kernel read */
+	/* Devices whose sysfs files vanished while being read (hot-unplug). */
+	int nr_gone;
+	char gone[EXM_MAX_DEVS][256];
 };
 
 /* Where the files are: "" for the running system, or a fixture tree. */
@@ -90,8 +100,10 @@ struct exm_source {
 
 /*
  * Read one sample. Returns EXM_EXIT_OK, EXM_EXIT_NO_EXMEM (the kernel has
- * no ZONE_EXMEM: no ExMemTotal in meminfo) or EXM_EXIT_DATA (a file is
- * missing, truncated or garbage; src->error says which).
+ * no ZONE_EXMEM: a valid meminfo without ExMemTotal) or EXM_EXIT_DATA (a
+ * file is unreadable, missing, truncated or garbage; src->error names the
+ * file and line). A device that vanishes while it is read is not an error:
+ * it is left out of s->devs and named in s->gone.
  */
 int exm_read(struct exm_source *src, struct exm_sample *s);
 

@@ -11,27 +11,34 @@
  *   exmemstat --prometheus     Prometheus text exposition
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "exmemstat.h"
 
 #define EXMEMSTAT_VERSION	"1.0"
 #define HEADER_EVERY		20	/* rolling lines between headers */
 #define MAX_ROOTS		8
+/* The interval's range, in seconds (exmemstat(8)). */
+#define INTERVAL_MIN		0.1
+#define INTERVAL_MAX		3600.0
 
 enum format { FMT_TABLE, FMT_DEVICES, FMT_WATCH, FMT_JSON, FMT_PROMETHEUS };
 
 struct options {
 	enum format format;
 	double interval;	/* seconds; 0: one sample */
-	long count;		/* samples; 0: until interrupted */
+	unsigned long count;	/* samples; 0: until interrupted */
 	const char *roots[MAX_ROOTS];	/* fixture roots, used in turn */
 	int nr_roots;
 	char *roots_buf;
@@ -59,10 +66,12 @@ static const char help_text[] =
 	"  -h, --help         this help\n"
 	"  -V, --version      the version\n"
 	"\n"
-	"With INTERVAL (seconds), print a sample every INTERVAL, COUNT times or\n"
-	"until interrupted, with per-second rates from the deltas.\n"
+	"With INTERVAL (seconds, 0.1 to 3600), print a sample every INTERVAL,\n"
+	"COUNT (a positive integer) times or until interrupted, with per-second\n"
+	"rates from the deltas.\n"
 	"Exit status: 0 ok, 1 usage error, 2 the kernel has no ZONE_EXMEM,\n"
-	"3 a kernel file is missing or cannot be parsed. See exmemstat(8).\n";
+	"3 a kernel file is unreadable or malformed, 4 write error.\n"
+	"See exmemstat(8).\n";
 
 static void print_help(FILE *f)
 {
@@ -87,13 +96,36 @@ static int parse_roots(struct options *o, const char *arg)
 	return o->nr_roots ? 0 : -1;
 }
 
-static int parse_number(const char *s, double *v)
+/*
+ * The interval: a decimal number of seconds ("2", "0.5"; no sign, exponent,
+ * hex, nan or inf) from INTERVAL_MIN to INTERVAL_MAX.
+ */
+static int parse_interval(const char *s, double *v)
+{
+	size_t n = strspn(s, "0123456789");
+	char *end;
+
+	if (s[n] == '.')
+		n += 1 + strspn(s + n + 1, "0123456789");
+	if (!n || s[n] || !strcmp(s, "."))
+		return -1;
+	errno = 0;
+	*v = strtod(s, &end);
+	if (errno || *end || !isfinite(*v))
+		return -1;
+	return *v >= INTERVAL_MIN && *v <= INTERVAL_MAX ? 0 : -1;
+}
+
+/* The count: a positive decimal integer. */
+static int parse_count(const char *s, unsigned long *v)
 {
 	char *end;
 
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
 	errno = 0;
-	*v = strtod(s, &end);
-	return errno || end == s || *end || *v < 0 ? -1 : 0;
+	*v = strtoul(s, &end, 10);
+	return errno || *end || !*v ? -1 : 0;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -109,7 +141,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("EXMEMSTAT_ROOT");
-	double v;
 	int c;
 
 	if (env && env[0] && parse_roots(o, env))
@@ -136,27 +167,30 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			print_help(stdout);
-			exit(EXM_EXIT_OK);
+			return 1;
 		case 'V':
 			printf("exmemstat %s\n", EXMEMSTAT_VERSION);
-			exit(EXM_EXIT_OK);
+			return 1;
 		default:
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		if (parse_number(argv[optind], &o->interval) || o->interval == 0) {
-			fprintf(stderr, "exmemstat: bad interval '%s'\n", argv[optind]);
+		if (parse_interval(argv[optind], &o->interval)) {
+			fprintf(stderr,
+				"exmemstat: bad interval '%s': a decimal number of seconds from %g to %g\n",
+				argv[optind], INTERVAL_MIN, INTERVAL_MAX);
 			return -1;
 		}
 		optind++;
 	}
 	if (optind < argc) {
-		if (parse_number(argv[optind], &v) || v < 1 || v != (long)v) {
-			fprintf(stderr, "exmemstat: bad count '%s'\n", argv[optind]);
+		if (parse_count(argv[optind], &o->count)) {
+			fprintf(stderr,
+				"exmemstat: bad count '%s': a positive integer up to %lu\n",
+				argv[optind], ULONG_MAX);
 			return -1;
 		}
-		o->count = (long)v;
 		optind++;
 	}
 	if (optind < argc) {
@@ -173,7 +207,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 }
 
 static void print_sample(const struct options *o, const struct exm_sample *prev,
-			 const struct exm_sample *cur, long n)
+			 const struct exm_sample *cur, unsigned long n)
 {
 	switch (o->format) {
 	case FMT_TABLE:
@@ -200,7 +234,86 @@ static void print_sample(const struct options *o, const struct exm_sample *prev,
 		exm_print_prometheus(stdout, cur);
 		break;
 	}
-	fflush(stdout);
+}
+
+static bool has_dev(const struct exm_sample *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->nr_devs; i++)
+		if (!strcmp(s->devs[i].name, name))
+			return true;
+	return false;
+}
+
+static bool was_gone(const struct exm_sample *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->nr_gone; i++)
+		if (!strcmp(s->gone[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * Say once on stderr that a device went away (hot-unplug): it vanished
+ * while @cur was read, or @prev had it and @cur has not. Its row is left
+ * out and the samples go on.
+ */
+static void report_gone(const struct exm_sample *prev,
+			const struct exm_sample *cur)
+{
+	int i;
+
+	for (i = 0; i < cur->nr_gone; i++)
+		if (!prev || !was_gone(prev, cur->gone[i]))
+			fprintf(stderr,
+				"exmemstat: device %s went away (hot-unplug?); its row is dropped\n",
+				cur->gone[i]);
+	for (i = 0; prev && i < prev->nr_devs; i++)
+		if (!has_dev(cur, prev->devs[i].name) &&
+		    !was_gone(cur, prev->devs[i].name))
+			fprintf(stderr,
+				"exmemstat: device %s went away (hot-unplug?); its row is dropped\n",
+				prev->devs[i].name);
+}
+
+/* Sleep @secs (at most INTERVAL_MAX) unless a signal asks to stop. */
+static void sleep_interval(double secs)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) && errno == EINTR && !atomic_load(&stop))
+		;
+}
+
+/* Flush stdout; on failure say so and return EXM_EXIT_WRITE. */
+static int flush_stdout(void)
+{
+	if (!fflush(stdout) && !ferror(stdout))
+		return EXM_EXIT_OK;
+	fprintf(stderr, "exmemstat: write error: %s\n",
+		errno ? strerror(errno) : "unknown error");
+	return EXM_EXIT_WRITE;
+}
+
+/*
+ * Close stdout at exit, as vmstat does, so that a write error (a full
+ * disk, a closed pipe) is an error and never a silent exit 0.
+ */
+static int close_stdout(int status)
+{
+	errno = 0;
+	if (!fclose(stdout))
+		return status;
+	if (status == EXM_EXIT_WRITE)
+		return status;	/* already said */
+	fprintf(stderr, "exmemstat: write error: %s\n",
+		errno ? strerror(errno) : "unknown error");
+	return status ? status : EXM_EXIT_WRITE;
 }
 
 int main(int argc, char **argv)
@@ -209,10 +322,16 @@ int main(int argc, char **argv)
 	struct options o = { .format = FMT_TABLE };
 	struct exm_source src = { .root = "" };
 	struct exm_sample *prev = NULL, *cur;
-	long n;
+	unsigned long n;
 	int err = EXM_EXIT_OK;
 
-	if (parse_args(argc, argv, &o)) {
+	switch (parse_args(argc, argv, &o)) {
+	case 0:
+		break;
+	case 1:		/* --help, --version */
+		free(o.roots_buf);
+		return close_stdout(EXM_EXIT_OK);
+	default:
 		fprintf(stderr, "Try 'exmemstat --help'.\n");
 		free(o.roots_buf);
 		return EXM_EXIT_USAGE;
@@ -221,7 +340,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	for (n = 0; !atomic_load(&stop) && (!o.count || n < o.count); n++) {
 		if (n && o.interval)
-			usleep((useconds_t)(o.interval * 1e6));
+			sleep_interval(o.interval);
 		if (atomic_load(&stop))
 			break;
 		if (o.nr_roots)
@@ -232,11 +351,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "exmemstat: %s\n", src.error);
 			break;
 		}
+		report_gone(prev, cur);
 		print_sample(&o, prev, cur, n);
+		err = flush_stdout();
+		if (err)
+			break;
 		prev = cur;
 		if (!o.interval)
 			break;
 	}
 	free(o.roots_buf);
-	return err;
+	return close_stdout(err);
 }

@@ -10,7 +10,6 @@
 
 #include "exmemstat.h"
 
-#define PAGE_BYTES	4096ULL
 #define MIB		(1024.0 * 1024.0)
 
 static double mib(unsigned long long bytes)
@@ -18,10 +17,17 @@ static double mib(unsigned long long bytes)
 	return bytes / MIB;
 }
 
-static unsigned long long node_used(const struct exm_node *n)
+/* Pages of the sample's kernel (its own page size) in bytes. */
+static unsigned long long pg(const struct exm_sample *s, unsigned long long pages)
+{
+	return pages * s->page_size;
+}
+
+static unsigned long long node_used(const struct exm_sample *s,
+				    const struct exm_node *n)
 {
 	return n->managed_pages > n->free_pages ?
-	       (n->managed_pages - n->free_pages) * PAGE_BYTES : 0;
+	       pg(s, n->managed_pages - n->free_pages) : 0;
 }
 
 static unsigned long long dev_used(const struct exm_dev *d)
@@ -56,9 +62,9 @@ void exm_print_summary(FILE *f, const struct exm_sample *s)
 		if (n->tier >= 0)
 			snprintf(tier, sizeof(tier), "%d", n->tier);
 		fprintf(f, "%-6d %12.1f %12.1f %12.1f %10llu %12.1f %5s\n",
-			n->nid, mib(n->managed_pages * PAGE_BYTES),
-			mib(n->free_pages * PAGE_BYTES), mib(node_used(n)),
-			n->pinned, mib(n->zspages * PAGE_BYTES), tier);
+			n->nid, mib(pg(s, n->managed_pages)),
+			mib(pg(s, n->free_pages)), mib(node_used(s, n)),
+			n->pinned, mib(pg(s, n->zspages)), tier);
 	}
 	fprintf(f, "%-28s %14s\n", "event", "total");
 	for (i = 0; i < EXM_NR_EVENTS; i++)
@@ -216,12 +222,12 @@ static json_object *json_nodes(const struct exm_sample *s)
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "node", json_object_new_int(n->nid));
-		add_u64(o, "total_bytes", n->managed_pages * PAGE_BYTES);
-		add_u64(o, "free_bytes", n->free_pages * PAGE_BYTES);
-		add_u64(o, "used_bytes", node_used(n));
-		add_u64(o, "present_bytes", n->present_pages * PAGE_BYTES);
+		add_u64(o, "total_bytes", pg(s, n->managed_pages));
+		add_u64(o, "free_bytes", pg(s, n->free_pages));
+		add_u64(o, "used_bytes", node_used(s, n));
+		add_u64(o, "present_bytes", pg(s, n->present_pages));
 		add_u64(o, "pinned", n->pinned);
-		add_u64(o, "zswap_bytes", n->zspages * PAGE_BYTES);
+		add_u64(o, "zswap_bytes", pg(s, n->zspages));
 		json_object_object_add(o, "tier", n->tier >= 0 ?
 				       json_object_new_int(n->tier) : NULL);
 		json_object_array_add(arr, o);
@@ -329,9 +335,8 @@ static void prom_node_metric(FILE *f, const struct exm_sample *s,
 	prom_head(f, name, "gauge", help);
 	for (i = 0; i < s->nr_nodes; i++) {
 		const struct exm_node *n = &s->nodes[i];
-		unsigned long long v[] = { n->managed_pages * PAGE_BYTES,
-			n->free_pages * PAGE_BYTES, n->pinned,
-			n->zspages * PAGE_BYTES };
+		unsigned long long v[] = { pg(s, n->managed_pages),
+			pg(s, n->free_pages), n->pinned, pg(s, n->zspages) };
 
 		fprintf(f, "%s{node=\"%d\"} %llu\n", name, n->nid, v[field]);
 	}

@@ -5,17 +5,23 @@
  * /proc/zoneinfo (the ExMem zone of each node), the per-device directories
  * under /sys/kernel/mm/exmem/devices/ and the memory tiers under
  * /sys/devices/virtual/memory_tiering/. Every file is parsed strictly: a
- * missing field or a value that is not a number is an error, never a zero.
+ * missing field, a value that is not a whole decimal number (negative,
+ * overflowing, with trailing text) or a line of the wrong shape is an
+ * error naming the file and line, never a zero or a wrapped value.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "exmemstat.h"
 
@@ -42,90 +48,214 @@ static int fail(struct exm_source *src, const char *fmt, ...)
 	return EXM_EXIT_DATA;
 }
 
-static FILE *open_file(const struct exm_source *src, const char *path)
+/* @path below the root, as it is opened and named in messages. */
+static void full_path(const struct exm_source *src, const char *path,
+		      char *buf, size_t len)
 {
-	char full[4096];
-
-	snprintf(full, sizeof(full), "%s%s", src->root, path);
-	return fopen(full, "r");
+	snprintf(buf, len, "%s%s", src->root, path);
 }
 
-/* A whole decimal number (surrounding blanks allowed); false otherwise. */
-static bool parse_ull(const char *s, unsigned long long *v)
-{
-	char *end;
+enum num { NUM_OK, NUM_BAD, NUM_NEG, NUM_RANGE };
 
-	while (isspace((unsigned char)*s))
-		s++;
+static const char *const num_why[] = {
+	[NUM_OK] = "is a number",
+	[NUM_BAD] = "is not a number",
+	[NUM_NEG] = "is negative",
+	[NUM_RANGE] = "is out of range",
+};
+
+/*
+ * A decimal number at the start of @s: digits only (no blank, sign or base
+ * prefix) that fit an unsigned long long. *@end is set past the digits.
+ */
+static enum num parse_num(const char *s, const char **end,
+			  unsigned long long *v)
+{
+	char *e;
+
 	if (!isdigit((unsigned char)*s))
-		return false;
+		return *s == '-' && isdigit((unsigned char)s[1]) ? NUM_NEG :
+								    NUM_BAD;
 	errno = 0;
-	*v = strtoull(s, &end, 10);
-	while (isspace((unsigned char)*end))
-		end++;
-	return !errno && !*end;
+	*v = strtoull(s, &e, 10);
+	if (errno)
+		return NUM_RANGE;
+	*end = e;
+	return NUM_OK;
+}
+
+/* The whole of @s is one number ("12", never "12abc", "-1" or ""). */
+static enum num parse_whole(const char *s, unsigned long long *v)
+{
+	const char *end;
+	enum num r = parse_num(s, &end, v);
+
+	return r != NUM_OK ? r : *end ? NUM_BAD : NUM_OK;
+}
+
+/* Blanks, then the rest of @s is one number. */
+static enum num parse_field(const char *s, unsigned long long *v)
+{
+	if (*s != ' ' && *s != '\t')
+		return NUM_BAD;
+	return parse_whole(s + strspn(s, " \t"), v);
+}
+
+/* A kernel file read line by line, for messages with "file:line". */
+struct lines {
+	FILE *f;
+	char path[4096];
+	char *buf;
+	size_t cap;
+	int n;
+};
+
+static int lines_open(struct exm_source *src, struct lines *l,
+		      const char *path)
+{
+	memset(l, 0, sizeof(*l));
+	full_path(src, path, l->path, sizeof(l->path));
+	l->f = fopen(l->path, "r");
+	if (!l->f)
+		return fail(src, "%s: %s", l->path, strerror(errno));
+	return EXM_EXIT_OK;
+}
+
+/* The next line without its newline: 1, 0 at the end, -1 on an error. */
+static int lines_next(struct exm_source *src, struct lines *l, char **line)
+{
+	ssize_t len = getline(&l->buf, &l->cap, l->f);
+
+	if (len < 0) {
+		if (ferror(l->f)) {
+			fail(src, "%s: %s", l->path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	l->n++;
+	if (len && l->buf[len - 1] == '\n')
+		l->buf[--len] = 0;
+	if (strlen(l->buf) != (size_t)len) {
+		fail(src, "%s:%d: a NUL byte in the line", l->path, l->n);
+		return -1;
+	}
+	*line = l->buf;
+	return 1;
+}
+
+static void lines_close(struct lines *l)
+{
+	if (l->f)
+		fclose(l->f);
+	free(l->buf);
+}
+
+/* "   1048576 kB" (after "Name:") in bytes. */
+static int meminfo_kb(struct exm_source *src, struct lines *l,
+		      const char *key, const char *val,
+		      unsigned long long *bytes)
+{
+	const char *end;
+	unsigned long long kb;
+	enum num r = NUM_BAD;
+
+	if (*val == ' ' || *val == '\t') {
+		r = parse_num(val + strspn(val, " \t"), &end, &kb);
+		if (r == NUM_OK && strcmp(end, " kB"))
+			r = NUM_BAD;
+	}
+	if (r == NUM_OK && kb > ULLONG_MAX / 1024)
+		r = NUM_RANGE;
+	if (r != NUM_OK)
+		return fail(src, "%s:%d: %s: '%s' %s (expected 'N kB')",
+			    l->path, l->n, key, val + strspn(val, " \t"),
+			    num_why[r]);
+	*bytes = kb * 1024;
+	return EXM_EXIT_OK;
 }
 
 static int read_meminfo(struct exm_source *src, struct exm_sample *s)
 {
-	FILE *f = open_file(src, "/proc/meminfo");
-	bool total = false, free_ = false;
-	char line[256], key[64];
-	unsigned long long kb;
+	bool memtotal = false, total = false, free_ = false;
+	unsigned long long bytes = 0;
+	struct lines l;
+	char *line, *val;
+	int r = 0, err;
 
-	if (!f)
-		return fail(src, "/proc/meminfo: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63[^:]: %llu kB", key, &kb) != 2)
+	err = lines_open(src, &l, "/proc/meminfo");
+	while (!err && (r = lines_next(src, &l, &line)) > 0) {
+		val = strchr(line, ':');
+		if (!val || val == line) {
+			err = fail(src, "%s:%d: not 'Name: value'", l.path, l.n);
+			break;
+		}
+		*val++ = 0;
+		if (strcmp(line, "MemTotal") && strcmp(line, "ExMemTotal") &&
+		    strcmp(line, "ExMemFree"))
 			continue;
-		if (!strcmp(key, "ExMemTotal")) {
-			s->total_bytes = kb * 1024;
+		err = meminfo_kb(src, &l, line, val, &bytes);
+		if (err)
+			break;
+		if (!strcmp(line, "MemTotal")) {
+			memtotal = true;
+		} else if (!strcmp(line, "ExMemTotal")) {
+			s->total_bytes = bytes;
 			total = true;
-		} else if (!strcmp(key, "ExMemFree")) {
-			s->free_bytes = kb * 1024;
+		} else {
+			s->free_bytes = bytes;
 			free_ = true;
 		}
 	}
-	fclose(f);
-	if (!total) {
-		fail(src, "this kernel has no ZONE_EXMEM (no ExMemTotal in /proc/meminfo)");
-		return EXM_EXIT_NO_EXMEM;
+	if (!err && r < 0)
+		err = EXM_EXIT_DATA;
+	if (!err && !memtotal)
+		err = fail(src, "%s: no MemTotal line: not a meminfo file",
+			   l.path);
+	if (!err && !total) {
+		fail(src, "this kernel has no ZONE_EXMEM (no ExMemTotal in %s)",
+		     l.path);
+		err = EXM_EXIT_NO_EXMEM;
 	}
-	if (!free_)
-		return fail(src, "/proc/meminfo: ExMemTotal without ExMemFree");
-	return EXM_EXIT_OK;
+	if (!err && !free_)
+		err = fail(src, "%s: ExMemTotal without ExMemFree", l.path);
+	lines_close(&l);
+	return err;
 }
 
 static int read_vmstat(struct exm_source *src, struct exm_sample *s)
 {
-	FILE *f = open_file(src, "/proc/vmstat");
-	char line[256], *sp;
-	int e, n = 0;
+	struct lines l;
+	char *line, *sp;
+	int e, r = 0, err;
+	enum num why;
 
-	if (!f)
-		return fail(src, "/proc/vmstat: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		n++;
-		line[strcspn(line, "\n")] = 0;
+	err = lines_open(src, &l, "/proc/vmstat");
+	while (!err && (r = lines_next(src, &l, &line)) > 0) {
 		sp = strchr(line, ' ');
-		if (!sp) {
-			fclose(f);
-			return fail(src, "/proc/vmstat:%d: not 'name value'", n);
+		if (!sp || sp == line || strchr(sp + 1, ' ')) {
+			err = fail(src, "%s:%d: not 'name value'", l.path, l.n);
+			break;
 		}
 		*sp++ = 0;
 		for (e = 0; e < EXM_NR_EVENTS; e++) {
 			if (strcmp(line, exm_event_names[e]))
 				continue;
-			if (!parse_ull(sp, &s->events[e])) {
-				fclose(f);
-				return fail(src, "/proc/vmstat:%d: %s: '%s' is not a number",
-					    n, line, sp);
+			why = parse_whole(sp, &s->events[e]);
+			if (why != NUM_OK) {
+				err = fail(src, "%s:%d: %s: '%s' %s", l.path,
+					   l.n, line, sp, num_why[why]);
+				break;
 			}
 			s->has_event[e] = true;
 		}
 	}
-	fclose(f);
-	return EXM_EXIT_OK;
+	if (!err && r < 0)
+		err = EXM_EXIT_DATA;
+	if (!err && !l.n)
+		err = fail(src, "%s: empty", l.path);
+	lines_close(&l);
+	return err;
 }
 
 /* Every node has an ExMem zone; only those with memory present count. */
@@ -139,31 +269,95 @@ static void drop_empty_nodes(struct exm_sample *s)
 	s->nr_nodes = n;
 }
 
+/*
+ * "Node 1, zone    ExMem": 1 and *@name set; 0 for any other line; -1 for a
+ * line that starts like one but is not.
+ */
+static int zone_header(char *line, int *nid, char **name)
+{
+	unsigned long long v;
+	const char *end;
+	char *p;
+
+	if (strncmp(line, "Node ", 5))
+		return 0;
+	if (parse_num(line + 5, &end, &v) != NUM_OK || v > INT_MAX ||
+	    strncmp(end, ", zone ", 7))
+		return -1;
+	p = (char *)end + 7;
+	p += strspn(p, " ");
+	if (!*p || strchr(p, ' '))
+		return -1;
+	*nid = (int)v;
+	*name = p;
+	return 1;
+}
+
 /* The ExMem zone fields of /proc/zoneinfo that a node entry must have. */
 enum { Z_PRESENT = 1, Z_MANAGED = 2, Z_FREE = 4, Z_ALL = 7 };
 
+/* One "key value" line of an ExMem zone; the fields not used are skipped. */
+static int zone_field(struct exm_source *src, struct lines *l, char *line,
+		      struct exm_node *cur, int *seen)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		int bit;
+	} fields[] = {
+		{ "pages free", offsetof(struct exm_node, free_pages), Z_FREE },
+		{ "present", offsetof(struct exm_node, present_pages), Z_PRESENT },
+		{ "managed", offsetof(struct exm_node, managed_pages), Z_MANAGED },
+		{ "nr_zspages", offsetof(struct exm_node, zspages), 0 },
+	};
+	char *p = line + strspn(line, " ");
+	unsigned long long v;
+	size_t i, len;
+	enum num why;
+
+	for (i = 0; i < ARRAY_SIZE(fields); i++) {
+		len = strlen(fields[i].key);
+		if (!strncmp(p, fields[i].key, len) &&
+		    (p[len] == ' ' || p[len] == '\t' || !p[len]))
+			break;
+	}
+	if (i == ARRAY_SIZE(fields))
+		return EXM_EXIT_OK;
+	why = parse_field(p + len, &v);
+	if (why != NUM_OK)
+		return fail(src, "%s:%d: node %d ExMem %s: '%s' %s", l->path,
+			    l->n, cur->nid, fields[i].key,
+			    p + len + strspn(p + len, " \t"), num_why[why]);
+	*(unsigned long long *)((char *)cur + fields[i].off) = v;
+	*seen |= fields[i].bit;
+	return EXM_EXIT_OK;
+}
+
 static int read_zoneinfo(struct exm_source *src, struct exm_sample *s)
 {
-	FILE *f = open_file(src, "/proc/zoneinfo");
 	struct exm_node *cur = NULL;
-	char line[512], name[32], key[64];
-	unsigned long long v;
-	int nid, n = 0, seen = 0;
+	int nid, hdr, r = 0, err, seen = 0;
+	struct lines l;
+	char *line, *name;
 
-	if (!f)
-		return fail(src, "/proc/zoneinfo: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		n++;
-		if (sscanf(line, "Node %d, zone %31s", &nid, name) == 2) {
+	err = lines_open(src, &l, "/proc/zoneinfo");
+	while (!err && (r = lines_next(src, &l, &line)) > 0) {
+		hdr = zone_header(line, &nid, &name);
+		if (hdr < 0) {
+			err = fail(src, "%s:%d: not 'Node N, zone NAME'",
+				   l.path, l.n);
+			break;
+		}
+		if (hdr) {
 			if (cur && seen != Z_ALL)
 				break;
 			cur = NULL;
 			if (strcmp(name, "ExMem"))
 				continue;
 			if (s->nr_nodes == EXM_MAX_NODES) {
-				fclose(f);
-				return fail(src, "/proc/zoneinfo: more than %d ExMem zones",
-					    EXM_MAX_NODES);
+				err = fail(src, "%s:%d: more than %d ExMem zones",
+					   l.path, l.n, EXM_MAX_NODES);
+				break;
 			}
 			cur = &s->nodes[s->nr_nodes++];
 			memset(cur, 0, sizeof(*cur));
@@ -172,64 +366,171 @@ static int read_zoneinfo(struct exm_source *src, struct exm_sample *s)
 			seen = 0;
 			continue;
 		}
-		if (!cur)
-			continue;
-		if (sscanf(line, " pages free %llu", &v) == 1) {
-			cur->free_pages = v;
-			seen |= Z_FREE;
-		} else if (sscanf(line, " %63s %llu", key, &v) == 2) {
-			if (!strcmp(key, "present")) {
-				cur->present_pages = v;
-				seen |= Z_PRESENT;
-			} else if (!strcmp(key, "managed")) {
-				cur->managed_pages = v;
-				seen |= Z_MANAGED;
-			} else if (!strcmp(key, "nr_zspages")) {
-				cur->zspages = v;
-			}
-		}
+		if (cur)
+			err = zone_field(src, &l, line, cur, &seen);
 	}
-	fclose(f);
-	if (cur && seen != Z_ALL)
-		return fail(src,
-			    "/proc/zoneinfo:%d: node %d ExMem zone is truncated (no free, present or managed)",
-			    n, cur->nid);
-	drop_empty_nodes(s);
-	return EXM_EXIT_OK;
+	if (!err && r < 0)
+		err = EXM_EXIT_DATA;
+	if (!err && cur && seen != Z_ALL)
+		err = fail(src,
+			   "%s:%d: node %d ExMem zone is truncated (no free, present or managed)",
+			   l.path, l.n, cur->nid);
+	lines_close(&l);
+	if (!err)
+		drop_empty_nodes(s);
+	return err;
 }
 
-/* Read /sys/kernel/mm/exmem/devices/<dev>/<attr> into @buf. */
-static bool dev_attr(const struct exm_source *src, const char *dev,
-		     const char *attr, char *buf, size_t len)
+/* Reading a one-line sysfs attribute. */
+enum attr { ATTR_OK, ATTR_MISSING, ATTR_GONE, ATTR_ERROR };
+
+/*
+ * Read the one-line file @path (below the root) into @buf, without its
+ * newline; @full receives its name for messages. ATTR_MISSING: it does not
+ * exist; ATTR_GONE: its kobject went away while it was read (ENODEV);
+ * ATTR_ERROR: unreadable, or more than one line (src->error says why).
+ */
+static enum attr read_attr(struct exm_source *src, const char *path,
+			   char *buf, size_t len, char *full, size_t flen)
+{
+	size_t n;
+	FILE *f;
+	int err;
+
+	full_path(src, path, full, flen);
+	f = fopen(full, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return ATTR_MISSING;
+		if (errno == ENODEV)
+			return ATTR_GONE;
+		fail(src, "%s: %s", full, strerror(errno));
+		return ATTR_ERROR;
+	}
+	n = fread(buf, 1, len - 1, f);
+	err = ferror(f) ? errno : 0;
+	if (!err && n == len - 1 && fgetc(f) != EOF)
+		err = EFBIG;
+	fclose(f);
+	if (err == ENODEV)
+		return ATTR_GONE;
+	if (err) {
+		fail(src, "%s: %s", full,
+		     err == EFBIG ? "longer than expected" : strerror(err));
+		return ATTR_ERROR;
+	}
+	buf[n] = 0;
+	if (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	if (strlen(buf) != n || strchr(buf, '\n')) {
+		fail(src, "%s:1: not a single line of text", full);
+		return ATTR_ERROR;
+	}
+	return ATTR_OK;
+}
+
+/* A device attribute, /sys/kernel/mm/exmem/devices/<dev>/<attr>. */
+static enum attr dev_attr(struct exm_source *src, const char *dev,
+			  const char *attr, char *buf, size_t len, char *full,
+			  size_t flen)
 {
 	char path[512];
-	FILE *f;
-	bool ok;
 
 	snprintf(path, sizeof(path), "/sys/kernel/mm/exmem/devices/%s/%s", dev,
 		 attr);
-	f = open_file(src, path);
-	if (!f)
-		return false;
-	ok = !!fgets(buf, len, f);
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = 0;
-	return ok;
+	return read_attr(src, path, buf, len, full, flen);
 }
 
-static int dev_number(struct exm_source *src, const char *dev,
-		      const char *attr, unsigned long long *v, bool required)
+/*
+ * Has device @dev gone (hot-unplug)? Its directory is gone, or it is empty:
+ * sysfs removes a kobject's files before its directory.
+ */
+static bool dev_vanished(const struct exm_source *src, const char *dev)
 {
-	char buf[64];
+	char path[4096];
+	struct dirent *de;
+	bool empty = true;
+	DIR *dir;
 
-	if (!dev_attr(src, dev, attr, buf, sizeof(buf)))
-		return required ? fail(src, "devices/%s/%s: missing", dev, attr) :
-				  EXM_EXIT_OK;
-	if (!parse_ull(buf, v))
-		return fail(src, "devices/%s/%s: '%s' is not a number", dev,
-			    attr, buf);
+	snprintf(path, sizeof(path), "%s/sys/kernel/mm/exmem/devices/%s",
+		 src->root, dev);
+	dir = opendir(path);
+	if (!dir)
+		return errno == ENOENT || errno == ENODEV;
+	while (empty && (de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			empty = false;
+	closedir(dir);
+	return empty;
+}
+
+/* Returned by read_device() for a device that went away while read. */
+#define DEV_GONE	(-1)
+
+/*
+ * A numeric device attribute no greater than @max. Without the file, a
+ * @required attribute is an error (unless the device went away) and an
+ * optional one leaves *@v alone.
+ */
+static int dev_number(struct exm_source *src, const char *dev,
+		      const char *attr, unsigned long long *v,
+		      unsigned long long max, bool required)
+{
+	char buf[64], full[4096];
+	enum num why;
+
+	switch (dev_attr(src, dev, attr, buf, sizeof(buf), full,
+			 sizeof(full))) {
+	case ATTR_OK:
+		break;
+	case ATTR_MISSING:
+		if (!required)
+			return EXM_EXIT_OK;
+		if (dev_vanished(src, dev))
+			return DEV_GONE;
+		return fail(src, "%s: missing", full);
+	case ATTR_GONE:
+		return DEV_GONE;
+	default:
+		return EXM_EXIT_DATA;
+	}
+	if (!buf[0])
+		return fail(src, "%s:1: empty", full);
+	why = parse_whole(buf, v);
+	if (why == NUM_OK && *v > max)
+		why = NUM_RANGE;
+	if (why != NUM_OK)
+		return fail(src, "%s:1: '%s' %s", full, buf, num_why[why]);
 	return EXM_EXIT_OK;
+}
+
+/* A text device attribute; "" when an optional one is not provided. */
+static int dev_text(struct exm_source *src, const char *dev, const char *attr,
+		    char *dst, size_t len, bool required)
+{
+	char buf[256], full[4096];
+	size_t n;
+
+	switch (dev_attr(src, dev, attr, buf, sizeof(buf), full,
+			 sizeof(full))) {
+	case ATTR_OK:
+		if (required && !buf[0])
+			return fail(src, "%s:1: empty", full);
+		n = strnlen(buf, len - 1);	/* cut to the column's width */
+		memcpy(dst, buf, n);
+		dst[n] = 0;
+		return EXM_EXIT_OK;
+	case ATTR_MISSING:
+		if (!required)
+			return EXM_EXIT_OK;
+		if (dev_vanished(src, dev))
+			return DEV_GONE;
+		return fail(src, "%s: missing", full);
+	case ATTR_GONE:
+		return DEV_GONE;
+	default:
+		return EXM_EXIT_DATA;
+	}
 }
 
 static int read_device(struct exm_source *src, struct exm_dev *d)
@@ -238,38 +539,39 @@ static int read_device(struct exm_source *src, struct exm_dev *d)
 		"online_bytes", "free_bytes", "pinned" };
 	unsigned long long *vals[] = { &d->capacity_bytes, &d->online_bytes,
 		&d->free_bytes, &d->pinned };
-	unsigned long long node, speed = 0, width = 0;
-	char buf[64];
-	int i, err;
+	unsigned long long node = ULLONG_MAX, speed = 0, width = 0;
+	int i, err = EXM_EXIT_OK;
 
-	for (i = 0; i < 4; i++) {
-		err = dev_number(src, d->name, required[i], vals[i], true);
-		if (err)
-			return err;
-	}
-	if (!dev_attr(src, d->name, "state", d->state, sizeof(d->state)))
-		return fail(src, "devices/%s/state: missing", d->name);
-	d->node = -1;
-	if (dev_attr(src, d->name, "node", buf, sizeof(buf))) {
-		if (!parse_ull(buf, &node))
-			return fail(src, "devices/%s/node: '%s' is not a number",
-				    d->name, buf);
-		d->node = (int)node;
-	}
+	for (i = 0; !err && i < 4; i++)
+		err = dev_number(src, d->name, required[i], vals[i],
+				 ULLONG_MAX, true);
+	if (!err)
+		err = dev_text(src, d->name, "state", d->state,
+			       sizeof(d->state), true);
+	if (!err)
+		err = dev_number(src, d->name, "node", &node, INT_MAX, false);
 	/* Health, its last event, error counters and the link (optional). */
-	dev_attr(src, d->name, "health", d->health, sizeof(d->health));
-	dev_attr(src, d->name, "last_event", d->last_event,
-		 sizeof(d->last_event));
-	err = dev_number(src, d->name, "errors", &d->errors, false);
+	if (!err)
+		err = dev_text(src, d->name, "health", d->health,
+			       sizeof(d->health), false);
+	if (!err)
+		err = dev_text(src, d->name, "last_event", d->last_event,
+			       sizeof(d->last_event), false);
+	if (!err)
+		err = dev_number(src, d->name, "errors", &d->errors,
+				 ULLONG_MAX, false);
 	if (!err)
 		err = dev_number(src, d->name, "last_event_time",
-				 &d->last_event_time, false);
+				 &d->last_event_time, ULLONG_MAX, false);
 	if (!err)
-		err = dev_number(src, d->name, "link_speed_mts", &speed, false);
+		err = dev_number(src, d->name, "link_speed_mts", &speed,
+				 ULLONG_MAX, false);
 	if (!err)
-		err = dev_number(src, d->name, "link_width", &width, false);
+		err = dev_number(src, d->name, "link_width", &width,
+				 ULLONG_MAX, false);
 	if (err)
 		return err;
+	d->node = node == ULLONG_MAX ? -1 : (int)node;
 	if (speed && width)
 		snprintf(d->link, sizeof(d->link), "%lluGT/s x%llu",
 			 speed / 1000, width);
@@ -299,109 +601,223 @@ static int read_devices(struct exm_source *src, struct exm_sample *s)
 		if (de->d_name[0] == '.')
 			continue;
 		if (s->nr_devs == EXM_MAX_DEVS) {
-			err = fail(src, "more than %d devices", EXM_MAX_DEVS);
+			err = fail(src, "%s: more than %d devices", path,
+				   EXM_MAX_DEVS);
 			break;
 		}
 		d = &s->devs[s->nr_devs++];
 		memset(d, 0, sizeof(*d));
 		snprintf(d->name, sizeof(d->name), "%s", de->d_name);
 		err = read_device(src, d);
+		if (err == DEV_GONE) {
+			/* Hot-unplugged between readdir() and reading it. */
+			if (s->nr_gone < EXM_MAX_DEVS)
+				memcpy(s->gone[s->nr_gone++], d->name,
+				       sizeof(s->gone[0]));
+			s->nr_devs--;
+			err = EXM_EXIT_OK;
+		}
 	}
 	closedir(dir);
 	qsort(s->devs, s->nr_devs, sizeof(s->devs[0]), cmp_dev);
 	return err;
 }
 
-/* Does the node list ("0-1,3") include @nid? */
-static bool nodelist_has(const char *list, int nid)
+/*
+ * Does the node list ("0-1,3", "" for none) include @nid? 1 or 0; -1 when
+ * @list is not a node list.
+ */
+static int nodelist_has(const char *list, int nid)
 {
+	unsigned long long a, b;
 	const char *p = list;
-	char *end;
-	long a, b;
+	int found = 0;
 
 	while (*p) {
-		a = strtol(p, &end, 10);
-		if (end == p)
-			return false;
+		if (parse_num(p, &p, &a) != NUM_OK)
+			return -1;
 		b = a;
-		if (*end == '-') {
-			p = end + 1;
-			b = strtol(p, &end, 10);
-			if (end == p)
-				return false;
-		}
-		if (nid >= a && nid <= b)
-			return true;
-		p = *end == ',' ? end + 1 : end;
-		if (*end && *end != ',')
-			return false;
+		if (*p == '-' && parse_num(p + 1, &p, &b) != NUM_OK)
+			return -1;
+		if (b < a || (*p && *p != ','))
+			return -1;
+		if (*p == ',' && !*++p)
+			return -1;
+		if (nid >= 0 && (unsigned long long)nid >= a &&
+		    (unsigned long long)nid <= b)
+			found = 1;
 	}
-	return false;
+	return found;
 }
 
 /* Memory tiers are optional (CONFIG_NUMA and memory tiering). */
-static void read_tiers(struct exm_source *src, struct exm_sample *s)
+static int read_tiers(struct exm_source *src, struct exm_sample *s)
 {
-	char path[4096], list[256];
+	char path[4096], full[4096], list[4096];
+	unsigned long long tier;
+	int i, has, err = EXM_EXIT_OK;
 	struct dirent *de;
-	FILE *f;
+	const char *end;
 	DIR *dir;
-	int i, tier;
 
 	snprintf(path, sizeof(path), "%s/sys/devices/virtual/memory_tiering",
 		 src->root);
 	dir = opendir(path);
 	if (!dir)
-		return;
-	while ((de = readdir(dir))) {
-		if (sscanf(de->d_name, "memory_tier%d", &tier) != 1)
+		return EXM_EXIT_OK;
+	while (!err && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "memory_tier", 11) ||
+		    parse_num(de->d_name + 11, &end, &tier) != NUM_OK ||
+		    *end || tier > INT_MAX)
 			continue;
 		snprintf(path, sizeof(path),
 			 "/sys/devices/virtual/memory_tiering/%s/nodelist",
 			 de->d_name);
-		f = open_file(src, path);
-		if (!f)
+		switch (read_attr(src, path, list, sizeof(list), full,
+				  sizeof(full))) {
+		case ATTR_OK:
+			break;
+		case ATTR_ERROR:
+			err = EXM_EXIT_DATA;
 			continue;
-		if (fgets(list, sizeof(list), f)) {
-			list[strcspn(list, "\n")] = 0;
-			for (i = 0; i < s->nr_nodes; i++)
-				if (nodelist_has(list, s->nodes[i].nid))
-					s->nodes[i].tier = tier;
+		default:	/* the tier went away */
+			continue;
 		}
-		fclose(f);
+		for (i = 0; i < s->nr_nodes; i++) {
+			has = nodelist_has(list, s->nodes[i].nid);
+			if (has < 0) {
+				err = fail(src, "%s:1: '%s' is not a node list",
+					   full, list);
+				break;
+			}
+			if (has)
+				s->nodes[i].tier = (int)tier;
+		}
 	}
 	closedir(dir);
+	return err;
+}
+
+/*
+ * A non-negative decimal number of seconds ("160.25") at the start of @s;
+ * *@end is set past it. False if there is none.
+ */
+static bool parse_seconds(const char *s, const char **end, double *v)
+{
+	size_t n = strspn(s, "0123456789");
+	char *e;
+
+	if (!n)
+		return false;
+	if (s[n] == '.')
+		n += 1 + strspn(s + n + 1, "0123456789");
+	errno = 0;
+	*v = strtod(s, &e);
+	if (errno || e != s + n || !isfinite(*v))
+		return false;
+	*end = e;
+	return true;
 }
 
 /* Fixtures carry their own clock: <root>/time, in seconds. */
-static double sample_time(const struct exm_source *src)
+static int sample_time(struct exm_source *src, struct exm_sample *s)
 {
+	char buf[64], full[4096];
 	struct timespec ts;
-	double t;
-	FILE *f = src->root[0] ? open_file(src, "/time") : NULL;
+	const char *end;
 
-	if (f) {
-		if (fscanf(f, "%lf", &t) != 1)
-			t = 0;
-		fclose(f);
-		return t;
+	if (src->root[0]) {
+		switch (read_attr(src, "/time", buf, sizeof(buf), full,
+				  sizeof(full))) {
+		case ATTR_OK:
+			if (!parse_seconds(buf, &end, &s->time) || *end)
+				return fail(src, "%s:1: '%s' is not a number of seconds",
+					    full, buf);
+			return EXM_EXIT_OK;
+		case ATTR_ERROR:
+			return EXM_EXIT_DATA;
+		default:
+			break;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	s->time = ts.tv_sec + ts.tv_nsec / 1e9;
+	return EXM_EXIT_OK;
 }
 
 /* Seconds since boot, the clock of last_event_time; -1 if unknown. */
-static double sample_uptime(const struct exm_source *src)
+static int sample_uptime(struct exm_source *src, struct exm_sample *s)
 {
-	double t = -1;
-	FILE *f = open_file(src, "/proc/uptime");
+	char buf[128], full[4096];
+	const char *end;
+	double idle;
 
-	if (f) {
-		if (fscanf(f, "%lf", &t) != 1 || t < 0)
-			t = -1;
-		fclose(f);
+	s->uptime = -1;
+	switch (read_attr(src, "/proc/uptime", buf, sizeof(buf), full,
+			  sizeof(full))) {
+	case ATTR_OK:
+		break;
+	case ATTR_ERROR:
+		return EXM_EXIT_DATA;
+	default:
+		return EXM_EXIT_OK;
 	}
-	return t;
+	if (!parse_seconds(buf, &end, &s->uptime) || *end != ' ' ||
+	    !parse_seconds(end + 1, &end, &idle) || *end)
+		return fail(src, "%s:1: '%s' is not 'UPTIME IDLE' in seconds",
+			    full, buf);
+	return EXM_EXIT_OK;
+}
+
+/*
+ * The page size of the kernel whose files are read: the running one's, or
+ * <root>/page_size for a fixture tree of another kernel (a 64 KiB-page
+ * arm64 or ppc64le kernel reports page counts in its own pages).
+ */
+static int sample_page_size(struct exm_source *src, struct exm_sample *s)
+{
+	unsigned long long v;
+	char buf[64], full[4096];
+	long ps;
+
+	if (src->root[0]) {
+		switch (read_attr(src, "/page_size", buf, sizeof(buf), full,
+				  sizeof(full))) {
+		case ATTR_OK:
+			if (parse_whole(buf, &v) != NUM_OK || v < 512 ||
+			    v > (1ULL << 30) || (v & (v - 1)))
+				return fail(src, "%s:1: '%s' is not a page size (a power of two)",
+					    full, buf);
+			s->page_size = (unsigned long)v;
+			return EXM_EXIT_OK;
+		case ATTR_ERROR:
+			return EXM_EXIT_DATA;
+		default:
+			break;
+		}
+	}
+	ps = sysconf(_SC_PAGESIZE);
+	if (ps <= 0)
+		return fail(src, "sysconf(_SC_PAGESIZE): %s", strerror(errno));
+	s->page_size = (unsigned long)ps;
+	return EXM_EXIT_OK;
+}
+
+/* Page counts of the ExMem zones must fit in bytes. */
+static int check_page_counts(struct exm_source *src, struct exm_sample *s)
+{
+	unsigned long long max = ULLONG_MAX / s->page_size;
+	int i;
+
+	for (i = 0; i < s->nr_nodes; i++) {
+		const struct exm_node *n = &s->nodes[i];
+
+		if (n->present_pages > max || n->managed_pages > max ||
+		    n->free_pages > max || n->zspages > max)
+			return fail(src, "%s/proc/zoneinfo: node %d: page counts out of range",
+				    src->root, n->nid);
+	}
+	return EXM_EXIT_OK;
 }
 
 /**
@@ -426,18 +842,25 @@ int exm_read(struct exm_source *src, struct exm_sample *s)
 
 	memset(s, 0, sizeof(*s));
 	src->error[0] = 0;
-	s->time = sample_time(src);
-	s->uptime = sample_uptime(src);
-	err = read_meminfo(src, s);
+	err = sample_page_size(src, s);
+	if (!err)
+		err = sample_time(src, s);
+	if (!err)
+		err = sample_uptime(src, s);
+	if (!err)
+		err = read_meminfo(src, s);
 	if (!err)
 		err = read_vmstat(src, s);
 	if (!err)
 		err = read_zoneinfo(src, s);
 	if (!err)
+		err = check_page_counts(src, s);
+	if (!err)
 		err = read_devices(src, s);
+	if (!err)
+		err = read_tiers(src, s);
 	if (err)
 		return err;
-	read_tiers(src, s);
 	for (i = 0; i < s->nr_nodes; i++)
 		for (j = 0; j < s->nr_devs; j++)
 			if (s->devs[j].node == s->nodes[i].nid)
