@@ -8,7 +8,8 @@
 #  debug  The whole of make test (host checks, main boot with the upstream mm
 #         selftests, health boot, classes boot) with the API fuzz at 100,000
 #         calls and the zone scan again after everything. Churn runs here in
-#         its short form (10 cycles). Results: build/stress-results/debug/.
+#         its short form (10 cycles; make test runs 4). Results:
+#         build/stress-results/debug/.
 #  churn  100 offline/online_exmem cycles under load, in a boot of their
 #         own. Results: build/stress-results/churn/.
 #
@@ -60,7 +61,7 @@ for phase in $PHASES; do
 		EXMEM_RESULTS=$S/debug \
 			EXMEM_KERNEL=$KERNEL \
 			EXMEM_BOOT_TIMEOUT=14400 \
-			EXMEM_APPEND="EXMEM_TEST_TIMEOUT=7200 EXMEM_MM_TIMEOUT=1200 EXMEM_FUZZ_CALLS=100000 EXMEM_FINAL_SCAN=1 $HEADROOM" \
+			EXMEM_APPEND="EXMEM_TEST_TIMEOUT=7200 EXMEM_MM_TIMEOUT=1200 EXMEM_FUZZ_CALLS=100000 EXMEM_CHURN_CYCLES=10 EXMEM_FINAL_SCAN=1 $HEADROOM" \
 			bash scripts/timed.sh stress-debug bash scripts/test.sh
 		add_summary "$S/debug"
 		;;

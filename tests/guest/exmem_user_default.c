@@ -101,15 +101,22 @@ static unsigned long bad_pages(const char *p, size_t len)
 	return bad;
 }
 
+/* The spilling region: small enough to check every byte of quickly. */
+#define PROBE		(160UL << 20)
+/* What a filler leaves free of the tier it fills. */
+#define HEADROOM	(64UL << 20)
+
 /*
- * In a child the OOM killer would choose first, fault in @len bytes of
- * plain anonymous memory (4 KiB pages, filled by fill_pages()), then
- * report where its pages are, whether the pattern survived, and how
+ * In a child the OOM killer would choose first: lock @fill bytes of one
+ * tier (@fill_flag: MAP_NORMAL fills DRAM, MAP_EXMEM fills ExMem) so that
+ * HEADROOM is left of it, then fault in PROBE bytes of plain anonymous
+ * memory (4 KiB pages, filled by fill_pages()), more than the headroom.
+ * Report where the probe's pages are, whether its data survived, and how
  * many pages reclaim scanned meanwhile. A child killed before reporting
- * (by the OOM killer) fails the test: the spill must leave room.
+ * (by the OOM killer) fails the test: the spill must find room.
  */
-static void spill(struct __test_metadata *_metadata, size_t len,
-		  struct spill *out)
+static void spill(struct __test_metadata *_metadata, int fill_flag,
+		  size_t fill, struct spill *out)
 {
 	int fd[2];
 	pid_t pid;
@@ -119,20 +126,26 @@ static void spill(struct __test_metadata *_metadata, size_t len,
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
-		struct spill r = { .reclaim_scans = reclaim_scans() };
-		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct spill r;
+		char *p;
 
 		exmem_write_file("/proc/self/oom_score_adj", "1000");
+		if (mmap(NULL, fill, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			 MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED | fill_flag,
+			 -1, 0) == MAP_FAILED)
+			_exit(1);
+		p = mmap(NULL, PROBE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			_exit(1);
-		madvise(p, len, MADV_NOHUGEPAGE);
-		fill_pages(p, len);
+		madvise(p, PROBE, MADV_NOHUGEPAGE);
+		r.reclaim_scans = reclaim_scans();
+		fill_pages(p, PROBE);
 		r.reclaim_scans = reclaim_scans() - r.reclaim_scans;
 		/* Where the pages are first: checking swaps them back in. */
-		if (exmem_count_pages_of(0, p, len, &r.where))
+		if (exmem_count_pages_of(0, p, PROBE, &r.where))
 			_exit(2);
-		r.bad_pages = bad_pages(p, len);
+		r.bad_pages = bad_pages(p, PROBE);
 		_exit(write(fd[1], &r, sizeof(r)) == sizeof(r) ? 0 : 3);
 	}
 	close(fd[1]);
@@ -141,11 +154,19 @@ static void spill(struct __test_metadata *_metadata, size_t len,
 	close(fd[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
-	TH_LOG("%zu MiB: %lu pages in ExMem, %lu elsewhere, %lu swapped; reclaim scanned %ld",
-	       len >> 20, out->where.exmem, out->where.other,
+	TH_LOG("%zu MiB locked, %lu MiB probe: %lu pages in ExMem, %lu elsewhere, %lu swapped; reclaim scanned %ld",
+	       fill >> 20, PROBE >> 20, out->where.exmem, out->where.other,
 	       out->where.swapped, out->reclaim_scans);
 	/* Nothing lost, wherever it went. */
 	ASSERT_EQ(0, out->bad_pages);
+}
+
+/* Bytes to lock so that HEADROOM is left free of DRAM (or of ExMem). */
+static size_t fill_to_headroom(bool exmem)
+{
+	size_t free = free_pages(exmem) << 12;
+
+	return free > HEADROOM ? free - HEADROOM : 0;
 }
 
 FIXTURE(user_default)
@@ -188,15 +209,15 @@ TEST_F(user_default, never_keeps_user_pages_out_of_exmem)
 }
 
 /*
- * DRAM full: 64 MiB more than DRAM has free. "fallback" serves what DRAM
- * cannot from ExMem: some of the pages are there.
+ * DRAM full: locked down to 64 MiB free, then 160 MiB more. "fallback"
+ * serves what DRAM cannot from ExMem: some of the pages are there.
  */
 TEST_F_TIMEOUT(user_default, fallback_spills_into_exmem_when_dram_is_full, 600)
 {
 	struct spill r;
 
 	ASSERT_EQ(0, exmem_write_file(SYSCTL, "fallback"));
-	spill(_metadata, (free_pages(false) << 12) + (64UL << 20), &r);
+	spill(_metadata, MAP_NORMAL, fill_to_headroom(false), &r);
 	EXPECT_GT(r.where.exmem, 0);
 }
 
@@ -210,21 +231,21 @@ TEST_F_TIMEOUT(user_default, never_does_not_spill_into_exmem_when_dram_is_full, 
 
 	ASSERT_EQ(0, exmem_swap_on()) TH_LOG("no zram swap device");
 	ASSERT_EQ(0, exmem_write_file(SYSCTL, "never"));
-	spill(_metadata, (free_pages(false) << 12) + (64UL << 20), &r);
+	spill(_metadata, MAP_NORMAL, fill_to_headroom(false), &r);
 	EXPECT_EQ(0, r.where.exmem);
 	EXPECT_GT(r.reclaim_scans, 0);
 }
 
 /*
- * ExMem full: 64 MiB more than ExMem has free, under "prefer". ExMem takes
- * what it can, DRAM the rest.
+ * ExMem full (locked down to 64 MiB free), then 160 MiB under "prefer":
+ * ExMem takes what it can, DRAM the rest.
  */
 TEST_F_TIMEOUT(user_default, prefer_spills_into_dram_when_exmem_is_full, 600)
 {
 	struct spill r;
 
 	ASSERT_EQ(0, exmem_write_file(SYSCTL, "prefer"));
-	spill(_metadata, (free_pages(true) << 12) + (64UL << 20), &r);
+	spill(_metadata, MAP_EXMEM, fill_to_headroom(true), &r);
 	EXPECT_GT(r.where.exmem, 0);
 	EXPECT_GT(r.where.other, 0);
 }
