@@ -158,7 +158,7 @@ static long zswap_debugfs(const char *name)
  * The zone counters with every CPU's pending deltas folded in: what
  * /proc/zoneinfo shows otherwise lags by up to a stat threshold per CPU.
  */
-static void stat_refresh(void)
+static void fold_zone_counters(void)
 {
 	exmem_write_file("/proc/sys/vm/stat_refresh", "1");
 }
@@ -184,14 +184,14 @@ static size_t reclaim_child(struct __test_metadata *_metadata, struct child *c,
 	 */
 	exmem_write_file("/proc/sys/vm/drop_caches", "3");
 	sleep(2);
-	stat_refresh();
+	fold_zone_counters();
 	e0 = exmem_zspages(true);
 	o0 = exmem_zspages(false);
 	p0 = zswap_debugfs("pool_total_size");
 	/* All of the child's memory, and then some. EAGAIN: ok. */
 	snprintf(amount, sizeof(amount), "%zuM", (child_len(c) >> 20) + 8);
 	exmem_write_file(CG_TEST "/memory.reclaim", amount);
-	stat_refresh();
+	fold_zone_counters();
 	*d_exmem = exmem_zspages(true) - e0;
 	*d_other = exmem_zspages(false) - o0;
 	if (d_pool)
