@@ -468,21 +468,20 @@ static bool dev_vanished(const struct exm_source *src, const char *dev)
 #define DEV_GONE	(-1)
 
 /*
- * A numeric device attribute no greater than @max. Without the file, a
- * @required attribute is an error (unless the device went away) and an
- * optional one leaves *@v alone.
+ * Read attribute @attr of device @dev into @buf (its path into @full);
+ * *@present says whether it was there. Without the file, a @required
+ * attribute is an error (unless the device went away: DEV_GONE) and an
+ * optional one is not.
  */
-static int dev_number(struct exm_source *src, const char *dev,
-		      const char *attr, unsigned long long *v,
-		      unsigned long long max, bool required)
+static int dev_read(struct exm_source *src, const char *dev, const char *attr,
+		    bool required, char *buf, size_t len, char *full,
+		    size_t flen, bool *present)
 {
-	char buf[64], full[4096];
-	enum num why;
-
-	switch (dev_attr(src, dev, attr, buf, sizeof(buf), full,
-			 sizeof(full))) {
+	*present = false;
+	switch (dev_attr(src, dev, attr, buf, len, full, flen)) {
 	case ATTR_OK:
-		break;
+		*present = true;
+		return EXM_EXIT_OK;
 	case ATTR_MISSING:
 		if (!required)
 			return EXM_EXIT_OK;
@@ -494,6 +493,26 @@ static int dev_number(struct exm_source *src, const char *dev,
 	default:
 		return EXM_EXIT_DATA;
 	}
+}
+
+/*
+ * A numeric device attribute no greater than @max. Without the file, a
+ * @required attribute is an error (unless the device went away) and an
+ * optional one leaves *@v alone.
+ */
+static int dev_number(struct exm_source *src, const char *dev,
+		      const char *attr, unsigned long long *v,
+		      unsigned long long max, bool required)
+{
+	char buf[64], full[4096];
+	bool present;
+	enum num why;
+	int err;
+
+	err = dev_read(src, dev, attr, required, buf, sizeof(buf), full,
+		       sizeof(full), &present);
+	if (err || !present)
+		return err;
 	if (!buf[0])
 		return fail(src, "%s:1: empty", full);
 	why = parse_whole(buf, v);
@@ -509,28 +528,20 @@ static int dev_text(struct exm_source *src, const char *dev, const char *attr,
 		    char *dst, size_t len, bool required)
 {
 	char buf[256], full[4096];
+	bool present;
 	size_t n;
+	int err;
 
-	switch (dev_attr(src, dev, attr, buf, sizeof(buf), full,
-			 sizeof(full))) {
-	case ATTR_OK:
-		if (required && !buf[0])
-			return fail(src, "%s:1: empty", full);
-		n = strnlen(buf, len - 1);	/* cut to the column's width */
-		memcpy(dst, buf, n);
-		dst[n] = 0;
-		return EXM_EXIT_OK;
-	case ATTR_MISSING:
-		if (!required)
-			return EXM_EXIT_OK;
-		if (dev_vanished(src, dev))
-			return DEV_GONE;
-		return fail(src, "%s: missing", full);
-	case ATTR_GONE:
-		return DEV_GONE;
-	default:
-		return EXM_EXIT_DATA;
-	}
+	err = dev_read(src, dev, attr, required, buf, sizeof(buf), full,
+		       sizeof(full), &present);
+	if (err || !present)
+		return err;
+	if (required && !buf[0])
+		return fail(src, "%s:1: empty", full);
+	n = strnlen(buf, len - 1);	/* cut to the column's width */
+	memcpy(dst, buf, n);
+	dst[n] = 0;
+	return EXM_EXIT_OK;
 }
 
 static int read_device(struct exm_source *src, struct exm_dev *d)
