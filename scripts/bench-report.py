@@ -19,11 +19,15 @@ raw, timings, out = sys.argv[1:]
 fault = defaultdict(list)      # (kernel, case) -> [(round, mibps, placed)]
 offline = defaultdict(list)    # kernel -> [dict]
 zswap = defaultdict(list)      # mode -> [(share, store, load)]
+clock = "realtime"
 errors = []
 rounds = {"patched": 0, "vanilla": 0}
 
 for line in open(raw):
     f = line.split()
+    if len(f) == 3 and f[:2] == ["bench", "clock"]:
+        clock = f[2]
+        continue
     if len(f) < 3 or f[0] != "bench":
         continue
     kv = dict(x.split("=", 1) for x in f if "=" in x)
@@ -71,6 +75,14 @@ lines = ["# make bench report", "",
          "pairs on the same emulated CXL topology." % min(rounds.values()),
          "Absolute times under TCG are not hardware numbers: only the ratios "
          "carry over. A ratio's spread is the range of its per-round ratios.",
+         "",
+         ("Clock: **icount** (QEMU -icount shift=0,sleep=off). The guest "
+          "clock counts instructions, one nanosecond each: a MiB/s figure "
+          "is MiB per 10^9 guest instructions, a path length, not hardware "
+          "time; emulated CXL accesses cost what DRAM ones cost."
+          if clock == "icount" else
+          "Clock: **realtime** (the host's): figures carry the host's "
+          "noise and TCG's cost of emulated memory."),
          ""]
 dat = []
 

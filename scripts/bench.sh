@@ -17,11 +17,26 @@
 #   P4  zswap.exmem_locality tier / node / off (patched only, first boot)
 #
 # Every boot's kernel log must be clean, as in make test.
+#
+# EXMEM_BENCH_CLOCK=icount (default) boots with QEMU's instruction
+# counting: the guest clock advances one nanosecond per instruction, so a
+# figure is a path length, reproducible whatever the host does; emulated
+# CXL accesses then cost what DRAM ones cost. EXMEM_BENCH_CLOCK=realtime
+# keeps the host's clock (noisier, and it includes TCG's memory cost).
+# EXMEM_BENCH_PATCHED=BZIMAGE measures another patched kernel (say, the
+# one before a change) against the same vanilla kernel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=build/bench
 ROUNDS=${EXMEM_BENCH_ROUNDS:-3}
 VANILLA=build/obj-vanilla/arch/x86/boot/bzImage
+PATCHED=${EXMEM_BENCH_PATCHED:-build/obj/arch/x86/boot/bzImage}
+CLOCK=${EXMEM_BENCH_CLOCK:-icount}
+case "$CLOCK" in
+icount) export EXMEM_ICOUNT=1 ;;
+realtime) export EXMEM_ICOUNT=0 ;;
+*) echo "bench: EXMEM_BENCH_CLOCK is icount or realtime, not '$CLOCK'" >&2; exit 2 ;;
+esac
 BAD='BUG:|WARNING:|Oops|KASAN|lockdep|Call Trace|UBSAN|kmemleak'
 
 [ -f "$VANILLA" ] || { echo "bench: no $VANILLA: run make kernel-vanilla" >&2; exit 1; }
@@ -36,7 +51,7 @@ boot() {
 	if [ "$kernel" = vanilla ]; then
 		EXMEM_KERNEL=$VANILLA EXMEM_APPEND=$append bash scripts/qemu.sh bench "$dir"
 	else
-		EXMEM_APPEND=$append bash scripts/qemu.sh bench "$dir"
+		EXMEM_KERNEL=$PATCHED EXMEM_APPEND=$append bash scripts/qemu.sh bench "$dir"
 	fi
 	sed -i 's/\r$//' "$dir"/*.log
 	if grep -aEn "$BAD" "$dir/console.log" "$dir/dmesg.log"; then
@@ -46,7 +61,7 @@ boot() {
 	grep '^bench ' "$dir/tap.log" >>"$OUT/raw.txt" || true
 }
 
-: >"$OUT/raw.txt"
+echo "bench clock $CLOCK" >"$OUT/raw.txt"
 for r in $(seq 1 "$ROUNDS"); do
 	if [ "$r" = 1 ]; then
 		boot patched "patched-$r" fault_bench,zswap_bench

@@ -123,3 +123,32 @@ check_only_names() {
 	done
 	return "$bad"
 }
+
+# What a guest's kernel log must not contain; BENIGN: boot banners of the
+# debug kernel (make stress) that name a checker without reporting anything.
+BAD='BUG:|WARNING:|INFO:|Oops|KASAN|lockdep|Call Trace|Kernel panic|suspected memory leak|Memory failure: .*(Failed|Ignored)|exmem.*: no ExMem device registered'
+BENIGN='RCU lockdep checking is enabled'
+
+# without_expected_oom_stacks: copy a kernel log from stdin to stdout less
+# the stack dump of each OOM report that a test announced: between the
+# lines "exmem-test: expect oom begin" and "... end", the first "Call
+# Trace:" after each "invoked oom-killer:" (dump_header()'s dump_stack()).
+# Everything else stays, inside the window too: a WARNING there still fails.
+without_expected_oom_stacks() {
+	awk '/exmem-test: expect oom begin/ { w = 1 }
+	     /exmem-test: expect oom end/ { w = 0; oom = 0 }
+	     w && /invoked oom-killer:/ { oom = 1 }
+	     w && oom && /Call Trace:/ { oom = 0; next }
+	     { print }'
+}
+
+# kernel_log_errors FILE...: the lines of the kernel logs that fail a boot,
+# as FILE:LINE:TEXT.
+kernel_log_errors() {
+	local f
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		without_expected_oom_stacks <"$f" | grep -aEn "$BAD" |
+			grep -avE "$BENIGN" | sed "s|^|$f:|"
+	done
+}

@@ -15,6 +15,9 @@
 # EXMEM_KERNEL boots another bzImage (the vanilla baseline); EXMEM_APPEND
 # adds to the kernel command line. EXMEM_CXL0_OPTS adds type-3 device
 # options to the first device, e.g. ",x-speed=8,x-width=4" (a degraded link).
+# EXMEM_ICOUNT=1 makes the guest clock count instructions (-icount
+# shift=0,sleep=off: one virtual ns per instruction), so that timings
+# inside the guest measure path length, not the host's load (make bench).
 # EXMEM_GUEST_MEM sets the guest's boot DRAM (default 2G; make stress boots
 # the debug kernel with 4G, whose KASAN and kmemleak make every object cost
 # more).
@@ -35,6 +38,9 @@ accel=(-accel tcg -cpu max)
 # KVM aborts or hangs on this machine kind (PLATFORM.md): opt-in only.
 if [ "${EXMEM_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then
 	accel=(-accel kvm -cpu host)
+elif [ "${EXMEM_ICOUNT:-0}" = 1 ]; then
+	# shellcheck disable=SC2054
+	accel=(-accel tcg -cpu max -icount shift=0,sleep=off)
 fi
 
 # shellcheck disable=SC2054 # commas are QEMU option syntax

@@ -15,10 +15,6 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 R=${EXMEM_RESULTS:-build/test-results}
-BAD='BUG:|WARNING:|INFO:|Oops|KASAN|lockdep|Call Trace|Kernel panic|suspected memory leak|Memory failure: .*(Failed|Ignored)|exmem.*: no ExMem device registered'
-# Boot banners of the debug kernel (make stress) that name a checker
-# without reporting anything.
-BENIGN='RCU lockdep checking is enabled'
 pass=0
 fail=0
 skip=0
@@ -76,8 +72,7 @@ guest_results() {
 	fi
 
 	# The guest's kernel log must be clean.
-	grep -aEn "$BAD" "$dir/console.log" "$dir/dmesg.log" 2>/dev/null |
-		grep -avE "$BENIGN" >"$dir/dmesg-hits.txt"
+	kernel_log_errors "$dir/console.log" "$dir/dmesg.log" >"$dir/dmesg-hits.txt"
 	if [ -s "$dir/dmesg-hits.txt" ]; then
 		echo "test: not ok - guest kernel log has errors ($dir):"
 		head -n 40 "$dir/dmesg-hits.txt"

@@ -75,6 +75,34 @@ expect "a failed result fails" 2 1 1 ""
 good_tap | grep -v '^# exmem-guest: running alpha' | grep -v '^ok [12] [gf]' >"$T/tap.log"
 expect "EXMEM_TESTS narrows the manifest, setup stays" 1 0 1 ",mm_selftests,"
 
+# The kernel log: an OOM report's stack dump is accepted only inside a
+# window a test announced; anything else that fails a boot still does.
+oom_report() {
+	echo "[ 1.0] hog invoked oom-killer: gfp_mask=0x140dca"
+	echo "[ 1.1] Call Trace:"
+	echo "[ 1.2]  <TASK>"
+}
+log_expect() {
+	local name=$1 want=$2 hits
+	hits=$(kernel_log_errors "$T/kernel.log" | wc -l)
+	if [ "$hits" = "$want" ]; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name ($hits error lines, expected $want)"
+		bad=1
+	fi
+}
+{ echo "[ 0.9] exmem-test: expect oom begin"; oom_report
+  echo "[ 1.3] exmem-test: expect oom end"; } >"$T/kernel.log"
+log_expect "an announced OOM report's stack is accepted" 0
+oom_report >"$T/kernel.log"
+log_expect "an OOM report nobody announced fails" 1
+{ echo "[ 0.9] exmem-test: expect oom begin"; oom_report
+  echo "[ 1.2] WARNING: CPU: 0 PID: 1 at mm/page_alloc.c:1 x"
+  echo "[ 1.25] Call Trace:"
+  echo "[ 1.3] exmem-test: expect oom end"; } >"$T/kernel.log"
+log_expect "a warning inside the window, and its stack, still fail" 2
+
 if check_only_names ",alpha,typo," 2>/dev/null; then
 	echo "not ok - an unknown EXMEM_TESTS name is refused"
 	bad=1
