@@ -115,12 +115,17 @@ TEST_F_TIMEOUT(rss, rss_exmem_follows_fork_and_copy_on_write, 120)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		long shared = rss_exmem_pages(), after;
-		unsigned long in_exmem;
+		unsigned long in_exmem, present;
 
 		/* The copies go to ExMem too: MAP_EXMEM is inherited. */
 		memset(p, 0xa5, LEN);
 		after = rss_exmem_pages();
-		in_exmem = pages_in_exmem(_metadata, p);
+		if (exmem_count_pages(p, LEN, &in_exmem, &present, NULL))
+			_exit(2);
+		fprintf(stderr, "# child: RssExMem %ld pages after fork, %ld after writing\n",
+			shared, after);
+		fprintf(stderr, "# child: %lu of %lu pages in ExMem\n",
+			in_exmem, present);
 		_exit(shared >= (long)PAGES && after == shared &&
 		      in_exmem == PAGES ? 0 : 1);
 	}
