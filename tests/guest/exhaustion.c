@@ -51,7 +51,6 @@
 #define BYSTANDER	(64 * MIB)
 /* How long a hog may take to be stopped; its expiry fails the test. */
 #define HOG_TIMEOUT_S	600
-#define ALLOC_TEST	"/sys/kernel/debug/exmem/alloc_test"
 #define KLOG_SIZE	(1 << 22)
 /* The ExMem the tests fill: a whole number of memory blocks. */
 #define EXMEM_KEEP	(256 * MIB)
@@ -451,15 +450,15 @@ TEST_F_TIMEOUT(exhaustion, exhaustion_mpol_zone_exmem_is_a_constrained_oom, 600)
  */
 TEST_F_TIMEOUT(exhaustion, exhaustion_gfp_exmem_noretry_fails_without_dram_reclaim, 600)
 {
-	unsigned long headroom = 16 * MIB / 4096, nr, ex = 0, other = 0, failed = 0;
+	unsigned long headroom = 16 * MIB / 4096, nr;
+	struct exmem_alloc_counts got;
 	long before, after;
-	char buf[512], name[32], *line, *save;
-	unsigned long v, free_pages = exmem_free();
+	unsigned long free_pages = exmem_free();
 	int fd[2], dev, status;
 	pid_t filler;
 	char c;
 
-	ASSERT_EQ(0, access(ALLOC_TEST, W_OK));
+	ASSERT_EQ(0, access(EXMEM_ALLOC_TEST, W_OK));
 	ASSERT_LT(headroom, free_pages);
 	ASSERT_EQ(0, pipe(fd));
 	filler = fork();
@@ -485,29 +484,16 @@ TEST_F_TIMEOUT(exhaustion, exhaustion_gfp_exmem_noretry_fails_without_dram_recla
 	before = file_lru_kb();
 	/* Twice the headroom: half of the requests must fail. */
 	nr = 2 * headroom;
-	snprintf(buf, sizeof(buf), "exmem %lu", nr);
-	EXPECT_EQ(0, exmem_write_file(ALLOC_TEST, buf));
+	EXPECT_EQ(0, exmem_alloc_test("exmem", nr, &got));
 	after = file_lru_kb();
-	ASSERT_EQ(0, exmem_read_file(ALLOC_TEST, buf, sizeof(buf)));
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "%31s %lu", name, &v) != 2)
-			continue;
-		if (!strcmp(name, "ExMem"))
-			ex += v;
-		else if (!strcmp(name, "failed"))
-			failed += v;
-		else
-			other += v;
-	}
 	kill(filler, SIGKILL);
 	waitpid(filler, &status, 0);
 	cache_destroy(dev);
 	TH_LOG("%lu GFP_EXMEM|__GFP_NORETRY pages: %lu ExMem, %lu elsewhere, %lu failed",
-	       nr, ex, other, failed);
+	       nr, got.exmem, got.other, got.failed);
 	TH_LOG("DRAM page cache %ld kB before, %ld kB after", before, after);
-	EXPECT_EQ(0, other);
-	EXPECT_LT(0, failed);
+	EXPECT_EQ(0, got.other);
+	EXPECT_LT(0, got.failed);
 	EXPECT_GE(after, before * 9 / 10);
 }
 

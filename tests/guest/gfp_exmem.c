@@ -20,41 +20,7 @@
 #include "kselftest_harness.h"
 #include "exmem_test.h"
 
-#define ALLOC_TEST "/sys/kernel/debug/exmem/alloc_test"
 #define NR 2000
-
-/* Pages per zone of the last run; "failed" for failed allocations. */
-struct zone_counts {
-	unsigned long exmem, other, failed;
-};
-
-static int alloc_test(const char *gfp_case, int nr, struct zone_counts *c)
-{
-	char cmd[64], buf[512], *line, *save;
-	unsigned long v;
-	char name[32];
-	int err;
-
-	snprintf(cmd, sizeof(cmd), "%s %d", gfp_case, nr);
-	err = exmem_write_file(ALLOC_TEST, cmd);
-	if (err)
-		return err;
-	err = exmem_read_file(ALLOC_TEST, buf, sizeof(buf));
-	if (err)
-		return err;
-	memset(c, 0, sizeof(*c));
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "%31s %lu", name, &v) != 2)
-			continue;
-		if (!strcmp(name, "ExMem"))
-			c->exmem += v;
-		else if (!strcmp(name, "failed"))
-			c->failed += v;
-		else
-			c->other += v;
-	}
-	return 0;
-}
 
 FIXTURE(gfp)
 {
@@ -63,7 +29,8 @@ FIXTURE(gfp)
 
 FIXTURE_SETUP(gfp)
 {
-	ASSERT_EQ(0, access(ALLOC_TEST, W_OK)) TH_LOG("no %s (CONFIG_DEBUG_FS?)", ALLOC_TEST);
+	ASSERT_EQ(0, access(EXMEM_ALLOC_TEST, W_OK))
+		TH_LOG("no %s (CONFIG_DEBUG_FS?)", EXMEM_ALLOC_TEST);
 	ASSERT_NE(0, exmem_zone_present("ExMem")) TH_LOG("no ExMem memory online");
 	ASSERT_EQ(0, exmem_read_file("/proc/sys/vm/exmem_user_default",
 				     self->saved_default, sizeof(self->saved_default)));
@@ -76,9 +43,9 @@ FIXTURE_TEARDOWN(gfp)
 
 TEST_F(gfp, gfp_exmem_is_served_from_exmem_only)
 {
-	struct zone_counts c;
+	struct exmem_alloc_counts c;
 
-	ASSERT_EQ(0, alloc_test("exmem", NR, &c));
+	ASSERT_EQ(0, exmem_alloc_test("exmem", NR, &c));
 	EXPECT_EQ(NR, c.exmem);
 	EXPECT_EQ(0, c.other);
 	EXPECT_EQ(0, c.failed);
@@ -86,14 +53,14 @@ TEST_F(gfp, gfp_exmem_is_served_from_exmem_only)
 
 TEST_F(gfp, gfp_noexmem_never_uses_exmem_even_when_preferred)
 {
-	struct zone_counts c;
+	struct exmem_alloc_counts c;
 
 	/* "prefer" sends plain movable requests to ExMem first... */
 	ASSERT_EQ(0, exmem_set_vm_sysctl("exmem_user_default", "prefer"));
-	ASSERT_EQ(0, alloc_test("movable", NR, &c));
+	ASSERT_EQ(0, exmem_alloc_test("movable", NR, &c));
 	EXPECT_EQ(NR, c.exmem);
 	/* ...but not those with __GFP_NOEXMEM. */
-	ASSERT_EQ(0, alloc_test("noexmem", NR, &c));
+	ASSERT_EQ(0, exmem_alloc_test("noexmem", NR, &c));
 	EXPECT_EQ(0, c.exmem);
 	EXPECT_EQ(NR, c.other);
 }
@@ -101,19 +68,19 @@ TEST_F(gfp, gfp_noexmem_never_uses_exmem_even_when_preferred)
 TEST_F(gfp, kernel_requests_never_use_exmem)
 {
 	long refused = exmem_vmstat("exmem_gfp_refused");
-	struct zone_counts c;
+	struct exmem_alloc_counts c;
 
 	ASSERT_EQ(0, exmem_set_vm_sysctl("exmem_user_default", "prefer"));
-	ASSERT_EQ(0, alloc_test("kernel", NR, &c));
+	ASSERT_EQ(0, exmem_alloc_test("kernel", NR, &c));
 	EXPECT_EQ(0, c.exmem);
 	EXPECT_EQ(NR, c.other);
 	/* __GFP_EXMEM on GFP_KERNEL: refused, served from ordinary zones. */
-	ASSERT_EQ(0, alloc_test("kernel_exmem", NR, &c));
+	ASSERT_EQ(0, exmem_alloc_test("kernel_exmem", NR, &c));
 	EXPECT_EQ(0, c.exmem);
 	EXPECT_EQ(NR, c.other);
 	EXPECT_LE(refused + NR, exmem_vmstat("exmem_gfp_refused"));
 	/* Both bits: a caller error, ExMem excluded. */
-	ASSERT_EQ(0, alloc_test("both", NR, &c));
+	ASSERT_EQ(0, exmem_alloc_test("both", NR, &c));
 	EXPECT_EQ(0, c.exmem);
 	EXPECT_EQ(NR, c.other);
 }
@@ -121,10 +88,10 @@ TEST_F(gfp, kernel_requests_never_use_exmem)
 TEST_F(gfp, misuse_is_logged_with_the_flag_names)
 {
 	static char log[1 << 20];
-	struct zone_counts c;
+	struct exmem_alloc_counts c;
 	int len;
 
-	ASSERT_EQ(0, alloc_test("kernel_exmem", 1, &c));
+	ASSERT_EQ(0, exmem_alloc_test("kernel_exmem", 1, &c));
 	/* SYSLOG_ACTION_READ_ALL */
 	len = klogctl(3, log, sizeof(log) - 1);
 	ASSERT_GT(len, 0);
@@ -142,15 +109,15 @@ TEST_F(gfp, misuse_is_logged_with_the_flag_names)
  */
 TEST_F(gfp, task_zone_policy_does_not_steer_what_reclaim_allocates)
 {
-	struct zone_counts c;
+	struct exmem_alloc_counts c;
 
 	/* The sysctl keeps plain movable requests out; the policy wins. */
 	ASSERT_EQ(0, exmem_set_vm_sysctl("exmem_user_default", "never"));
 	ASSERT_EQ(0, syscall(SYS_set_mempolicy, MPOL_LOCAL | MPOL_F_ZONE_EXMEM,
 			     NULL, 0));
-	ASSERT_EQ(0, alloc_test("movable", NR, &c));
+	ASSERT_EQ(0, exmem_alloc_test("movable", NR, &c));
 	EXPECT_EQ(NR, c.exmem);
-	ASSERT_EQ(0, alloc_test("movable_reclaim", NR, &c));
+	ASSERT_EQ(0, exmem_alloc_test("movable_reclaim", NR, &c));
 	EXPECT_EQ(0, c.exmem);
 	EXPECT_EQ(NR, c.other);
 
@@ -158,24 +125,24 @@ TEST_F(gfp, task_zone_policy_does_not_steer_what_reclaim_allocates)
 	ASSERT_EQ(0, exmem_set_vm_sysctl("exmem_user_default", "prefer"));
 	ASSERT_EQ(0, syscall(SYS_set_mempolicy,
 			     MPOL_LOCAL | MPOL_F_ZONE_NOEXMEM, NULL, 0));
-	ASSERT_EQ(0, alloc_test("movable", NR, &c));
+	ASSERT_EQ(0, exmem_alloc_test("movable", NR, &c));
 	EXPECT_EQ(0, c.exmem);
 	EXPECT_EQ(NR, c.other);
-	ASSERT_EQ(0, alloc_test("movable_reclaim", NR, &c));
+	ASSERT_EQ(0, exmem_alloc_test("movable_reclaim", NR, &c));
 	EXPECT_EQ(NR, c.exmem);
 	EXPECT_EQ(0, c.failed);
 }
 
 TEST_F(gfp, alloc_test_rejects_bad_input)
 {
-	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "nosuchcase 10"));
-	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "exmem 0"));
-	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "exmem"));
-	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "exmem 100000000"));
-	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "exmem 65537"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(EXMEM_ALLOC_TEST, "nosuchcase 10"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(EXMEM_ALLOC_TEST, "exmem 0"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(EXMEM_ALLOC_TEST, "exmem"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(EXMEM_ALLOC_TEST, "exmem 100000000"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(EXMEM_ALLOC_TEST, "exmem 65537"));
 	/* Reclaim's allocations may use the reserves: 4096 pages at most. */
-	EXPECT_EQ(-EINVAL, exmem_write_file(ALLOC_TEST, "movable_reclaim 4097"));
-	EXPECT_EQ(0, exmem_write_file(ALLOC_TEST, "movable_reclaim 4096"));
+	EXPECT_EQ(-EINVAL, exmem_write_file(EXMEM_ALLOC_TEST, "movable_reclaim 4097"));
+	EXPECT_EQ(0, exmem_write_file(EXMEM_ALLOC_TEST, "movable_reclaim 4096"));
 }
 
 TEST_HARNESS_MAIN

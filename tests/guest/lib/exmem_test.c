@@ -415,6 +415,36 @@ unsigned long exmem_node_mask(void)
 	return mask;
 }
 
+int exmem_alloc_test(const char *gfp_case, unsigned long nr,
+		     struct exmem_alloc_counts *c)
+{
+	char cmd[64], buf[512], *line, *save;
+	unsigned long v;
+	char name[32];
+	int err;
+
+	snprintf(cmd, sizeof(cmd), "%s %lu", gfp_case, nr);
+	err = exmem_write_file(EXMEM_ALLOC_TEST, cmd);
+	if (err)
+		return err;
+	err = exmem_read_file(EXMEM_ALLOC_TEST, buf, sizeof(buf));
+	if (err)
+		return err;
+	memset(c, 0, sizeof(*c));
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%31s %lu", name, &v) != 2)
+			continue;
+		if (!strcmp(name, "ExMem"))
+			c->exmem += v;
+		else if (!strcmp(name, "failed"))
+			c->failed += v;
+		else
+			c->other += v;
+	}
+	return 0;
+}
+
 long exmem_vmstat(const char *name)
 {
 	char key[64];

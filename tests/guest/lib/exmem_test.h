@@ -173,6 +173,19 @@ unsigned long exmem_node_mask(void);
  * ExMem nodes, not yet touched. NULL on error.
  */
 char *exmem_map_bound(size_t len);
+/* The kernel's debugfs allocation hook (mm/zone_exmem/alloc.c). */
+#define EXMEM_ALLOC_TEST "/sys/kernel/debug/exmem/alloc_test"
+/* Pages per zone of an alloc_test run; "failed" for failed allocations. */
+struct exmem_alloc_counts {
+	unsigned long exmem, other, failed;
+};
+
+/*
+ * Allocate @nr pages with the GFP flags of alloc_test case @gfp_case, and
+ * read where they came from into @c. 0 or -errno.
+ */
+int exmem_alloc_test(const char *gfp_case, unsigned long nr,
+		     struct exmem_alloc_counts *c);
 /* A /proc/vmstat counter, or -1. */
 long exmem_vmstat(const char *name);
 /* Write a sysctl under /proc/sys/vm; 0 or -errno. */
