@@ -56,7 +56,11 @@ cxl=(
 	-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.1.targets.0=cxl.2,cxl-fmw.1.size=4G
 )
 
+# null_blk.*: nullb0 reads at 1 MiB/s in 4 KiB requests (throttling passes
+# no request larger than one 20 ms tick of bandwidth), so that an O_DIRECT
+# read stays in flight long enough to offline its buffer's block meanwhile.
 cmdline="console=ttyS0 panic=-1 oops=panic exmem_guest=$MODE"
+cmdline="$cmdline null_blk.mbps=1 null_blk.max_sectors=8"
 # EXMEM_TESTS=a,b: run only these guest tests (developer runs).
 [ -z "${EXMEM_TESTS:-}" ] || cmdline="$cmdline exmem_tests=$EXMEM_TESTS"
 [ -z "${EXMEM_APPEND:-}" ] || cmdline="$cmdline $EXMEM_APPEND"

@@ -22,18 +22,6 @@
 #define LEN (2UL << 20)
 #define NR_PAGES (LEN / 4096)
 
-static int uring_setup(void)
-{
-	struct io_uring_params p = { 0 };
-
-	return syscall(__NR_io_uring_setup, 4, &p);
-}
-
-static int uring_register(int fd, unsigned int op, void *arg, unsigned int nr)
-{
-	return syscall(__NR_io_uring_register, fd, op, arg, nr);
-}
-
 #define BUDGET "exmem_pin_budget_pct"
 
 /*
@@ -51,7 +39,7 @@ FIXTURE_SETUP(global)
 {
 	/* This guest always has ExMem online and io_uring built in. */
 	ASSERT_NE(0, exmem_node_mask()) TH_LOG("no ExMem memory online");
-	self->ring = uring_setup();
+	self->ring = exmem_uring_setup();
 	ASSERT_LE(0, self->ring) TH_LOG("io_uring_setup: %s", strerror(errno));
 	ASSERT_EQ(0, exmem_read_file("/proc/sys/vm/" BUDGET, self->saved_budget,
 				     sizeof(self->saved_budget)));
@@ -104,7 +92,7 @@ TEST_F_TIMEOUT(global, io_uring_fixed_buffer_is_pinned_in_place_and_blocks_offli
 
 	iov.iov_base = buf;
 	iov.iov_len = LEN;
-	ASSERT_EQ(0, uring_register(self->ring, IORING_REGISTER_BUFFERS, &iov, 1));
+	ASSERT_EQ(0, exmem_uring_register(self->ring, IORING_REGISTER_BUFFERS, &iov, 1));
 
 	/* Pinned in place. */
 	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, pfns_after));
@@ -118,7 +106,7 @@ TEST_F_TIMEOUT(global, io_uring_fixed_buffer_is_pinned_in_place_and_blocks_offli
 	EXPECT_EQ(-EBUSY, exmem_block_set_state(self->block, "offline"));
 
 	/* Unregistered: the pins are gone and the block can go. */
-	ASSERT_EQ(0, uring_register(self->ring, IORING_UNREGISTER_BUFFERS, NULL, 0));
+	ASSERT_EQ(0, exmem_uring_register(self->ring, IORING_UNREGISTER_BUFFERS, NULL, 0));
 	ASSERT_EQ(0, exmem_block_attr(self->block, "exmem_pinned", pinned,
 				      sizeof(pinned)));
 	EXPECT_STREQ("0", pinned);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <ctype.h>
+#include <limits.h>
+#include <linux/io_uring.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include "exmem_test.h"
 
 #define MEMORY_SYSFS "/sys/devices/system/memory"
+#define EXMEM_DEVICES_SYSFS "/sys/kernel/mm/exmem/devices"
 
 int exmem_read_zones(struct exmem_zone *zones, int max)
 {
@@ -715,6 +718,52 @@ unsigned long exmem_block_pages(void)
 	if (exmem_read_file(MEMORY_SYSFS "/block_size_bytes", buf, sizeof(buf)))
 		return 0;
 	return strtoull(buf, NULL, 16) / 4096;
+}
+
+long exmem_block_id_pinned(unsigned long id)
+{
+	char block[32], buf[32];
+
+	snprintf(block, sizeof(block), "memory%lu", id);
+	if (exmem_block_attr(block, "exmem_pinned", buf, sizeof(buf)))
+		return LONG_MIN;
+	return atol(buf);
+}
+
+long exmem_devices_pinned(void)
+{
+	char path[512], buf[32];
+	struct dirent *de;
+	long sum = 0;
+	DIR *d = opendir(EXMEM_DEVICES_SYSFS);
+
+	if (!d)
+		return LONG_MIN;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/pinned", EXMEM_DEVICES_SYSFS,
+			 de->d_name);
+		if (exmem_read_file(path, buf, sizeof(buf))) {
+			sum = LONG_MIN;
+			break;
+		}
+		sum += atol(buf);
+	}
+	closedir(d);
+	return sum;
+}
+
+int exmem_uring_setup(void)
+{
+	struct io_uring_params p = { 0 };
+
+	return syscall(__NR_io_uring_setup, 4, &p);
+}
+
+int exmem_uring_register(int ring, unsigned int op, void *arg, unsigned int nr)
+{
+	return syscall(__NR_io_uring_register, ring, op, arg, nr);
 }
 
 long exmem_zspages(bool exmem)

@@ -220,6 +220,21 @@ int exmem_memcg_create(const char *path);
 int exmem_memcg_join(const char *path);
 /* Pages per memory block (block_size_bytes / 4 KiB), 0 on error. */
 unsigned long exmem_block_pages(void);
+/*
+ * Long-term pinned pages as the kernel reports them: of memory block @id
+ * (its exmem_pinned), and of all ExMem devices (the sum of their "pinned").
+ * LONG_MIN if a file cannot be read.
+ */
+long exmem_block_id_pinned(unsigned long id);
+long exmem_devices_pinned(void);
+/*
+ * io_uring without liburing: a ring of 4 entries (its fd, or -1), and
+ * io_uring_register(2) (0 or -1 with errno). Fixed buffers registered on a
+ * ring are long-term pins (FOLL_LONGTERM) held until unregistered or the
+ * ring is gone.
+ */
+int exmem_uring_setup(void);
+int exmem_uring_register(int ring, unsigned int op, void *arg, unsigned int nr);
 /* Swap on /dev/zram0 (256 MiB), once per boot. 0 or -errno. */
 int exmem_swap_on(void);
 /*
