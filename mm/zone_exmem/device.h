@@ -12,6 +12,8 @@
 #include <linux/list.h>
 #include <linux/memory.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/time64.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -36,7 +38,10 @@ struct exmem_dev {
 	struct memory_group *group;
 	int mgid;
 	unsigned long nr_blocks;	/* online ExMem blocks, exmem_devs_lock */
-	atomic_long_t pins;		/* pin references on its blocks */
+	/* Long-term pins kept in place on its blocks (pin.c). */
+	spinlock_t pin_lock;		/* IRQ-safe; innermost */
+	long pinned_pages;		/* pages of pinned folios, pin_lock */
+	unsigned long pin_blocks;	/* blocks with pinned_pages, pin_lock */
 	struct rcu_head rcu;
 
 	/* Physical range its blocks were ever online in; 0/0 before. */
@@ -56,14 +61,20 @@ struct exmem_dev {
  * One online memory block of ZONE_EXMEM. @isolated: health.c isolated its
  * pageblocks; @sibling_isolated: offline.c did, while another block of the
  * same device is being offlined. Both under the device hotplug lock, and
- * never both set.
+ * never both set. The pin fields are under the device's pin_lock: @pinned
+ * has one bit per page, set at the head page of each folio that holds a
+ * long-term pin in place, and @pinned_pages counts those folios' pages.
  */
 struct exmem_block {
 	struct exmem_dev *dev;
-	atomic_long_t pins;		/* pin references on its pages */
+	unsigned long start_pfn;
+	long pinned_pages;
+	pid_t pinner_pid;		/* the last task to pin here */
+	char pinner_comm[TASK_COMM_LEN];
 	bool isolated;
 	bool sibling_isolated;
 	struct rcu_head rcu;
+	unsigned long pinned[];		/* exmem_block_pages bits */
 };
 
 #define to_exmem_dev(k) container_of(k, struct exmem_dev, kobj)

@@ -1,33 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Where pins on ZONE_EXMEM pages are counted, and what they block.
+ * Where long-term pins on ZONE_EXMEM pages are recorded, and what they block.
  *
  * Unlike ZONE_MOVABLE, ZONE_EXMEM keeps long-term pinned pages in place. To
  * keep memory unpluggable anyway:
  *
- * - every FOLL_PIN reference taken on an ExMem folio is counted on its
- *   memory block and on its device (the memory group of the block);
- * - a long-term pin is allowed in place only while the device's pins stay
- *   within vm.exmem_pin_budget_pct of its capacity; past that the folio is
- *   not long-term pinnable and GUP migrates it to ordinary memory first,
+ * - a long-term pin (FOLL_LONGTERM) kept in place is recorded on its memory
+ *   block: one bit per pinned folio, set by GUP once the pin is held and
+ *   cleared when the folio's last pin is dropped. Blocks and devices count
+ *   the pages these folios hold, so re-pinning a folio counts nothing new.
+ *   Short-term pins (O_DIRECT, splice, process_vm_*) are not recorded:
+ *   offlining waits for them to end, exactly as on ZONE_MOVABLE;
+ * - the budget is in blocks: at most vm.exmem_pin_budget_pct of a device's
+ *   blocks may hold long-term pins (its pin blocks). A block becomes a pin
+ *   block with its first long-term pin and stops being one with its last.
+ *   A folio in any other block is not long-term pinnable once the device's
+ *   pin blocks are all taken, and GUP migrates it to ordinary memory first,
  *   exactly as for ZONE_MOVABLE;
- * - offlining a block that holds pins fails at once with -EBUSY, naming the
- *   block and its pin count, instead of retrying until a signal arrives.
- *
- * Counting is by pin reference: pinning N pages of one folio counts N.
+ * - offlining a block that holds long-term pins fails at once with -EBUSY,
+ *   naming the block, its pinned pages and the last task that pinned there,
+ *   instead of retrying until a signal arrives.
  *
  * Locking: exmem_blocks (an xarray indexed by memory block id) is written
  * only from the memory notifier, under the device hotplug lock; readers on
- * the pin paths (gup-fast included, IRQs off) use RCU. A block's counter is
+ * the pin paths (gup-fast included, IRQs off) use RCU. A block entry is
  * freed, after an RCU grace period, only once the block is offline, when no
- * page of it can be pinned. exmem_devs_lock (a mutex) protects the device
- * list; a device lives as long as one of its blocks is online.
+ * page of it can be pinned. Each device's pin_lock (IRQ-safe: unpins run
+ * from I/O completion) protects the pin bitmaps and counts of its blocks.
+ * exmem_devs_lock (a mutex) protects the device list; a device lives as
+ * long as one of its blocks is online.
  */
 #include <linux/exmem.h>
 #include <linux/kobject.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
 #include <linux/vmstat.h>
@@ -44,11 +52,12 @@ LIST_HEAD(exmem_devs);
 DEFINE_MUTEX(exmem_devs_lock);
 
 /*
- * Budget: pin references a device may hold in place, in percent of its
- * capacity. 10% by default: enough for RDMA/io_uring buffers of typical
- * applications, while 90% of every device always stays unpluggable (the
- * same share ZONE_MOVABLE guarantees for 100%). 0 makes ExMem behave like
- * ZONE_MOVABLE for long-term pins; 100 lets pins fill a device.
+ * Budget: the share of a device's memory blocks, in percent, that may hold
+ * long-term pins. 10% by default: room for the RDMA/io_uring buffers of
+ * typical applications on a device of a few dozen blocks or more, while 90%
+ * of every device always stays unpluggable. A device gets
+ * blocks * pct / 100 pin blocks, rounded down. 0 makes ExMem behave like
+ * ZONE_MOVABLE for long-term pins; 100 lets pins spread over a device.
  */
 static unsigned int exmem_pin_budget_pct = 10;
 
@@ -66,25 +75,30 @@ static struct exmem_block *folio_exmem_block(struct folio *folio)
 	return xa_load(&exmem_blocks, pfn_to_block_id(folio_pfn(folio)));
 }
 
-/**
- * exmem_pin_add - Account @refs pin references on an ExMem folio
- * @folio: a folio in ZONE_EXMEM
- * @refs: pin references taken (positive) or released (negative)
- *
- * Called by GUP wherever FOLL_PIN references are taken or dropped, in any
- * context (gup-fast runs with interrupts disabled).
+/*
+ * The bits of @folio in its block's pin bitmap: one per page, from its head
+ * page's, within the block.
  */
-void exmem_pin_add(struct folio *folio, long refs)
+static unsigned long exmem_pin_bits(const struct exmem_block *blk,
+				    struct folio *folio, unsigned long *nr)
 {
-	struct exmem_block *blk;
+	unsigned long bit = folio_pfn(folio) - blk->start_pfn;
 
-	rcu_read_lock();
-	blk = folio_exmem_block(folio);
-	if (blk) {
-		atomic_long_add(refs, &blk->pins);
-		atomic_long_add(refs, &blk->dev->pins);
-	}
-	rcu_read_unlock();
+	*nr = min(folio_nr_pages(folio), exmem_block_pages - bit);
+	return bit;
+}
+
+/* Set (@set) or clear the bits [@bit, @bit + @nr); how many changed. */
+static long exmem_pin_bits_change(struct exmem_block *blk, unsigned long bit,
+				  unsigned long nr, bool set)
+{
+	long changed = 0;
+
+	lockdep_assert_held(&blk->dev->pin_lock);
+	for (; nr; nr--, bit++)
+		changed += set ? !__test_and_set_bit(bit, blk->pinned) :
+				 __test_and_clear_bit(bit, blk->pinned);
+	return changed;
 }
 
 /* Pages of @dev: a static group knows its size, a dynamic one its blocks. */
@@ -95,70 +109,227 @@ static unsigned long exmem_dev_capacity(const struct exmem_dev *dev)
 	return dev->group->s.max_pages;
 }
 
-static unsigned long exmem_dev_budget(const struct exmem_dev *dev)
+/* Blocks of @dev that may hold long-term pins. */
+static unsigned long exmem_dev_pin_blocks_max(const struct exmem_dev *dev)
 {
-	return exmem_dev_capacity(dev) / 100 * READ_ONCE(exmem_pin_budget_pct);
+	return exmem_dev_capacity(dev) / exmem_block_pages *
+	       READ_ONCE(exmem_pin_budget_pct) / 100;
+}
+
+/*
+ * May @blk take a long-term pin it does not hold yet? Yes if it is a pin
+ * block already and the device is within its budget, or if the device has
+ * a pin block to spare. A lowered budget lets existing pins stay but stops
+ * new ones until the device is back within it. Exact under the device's
+ * pin_lock, a hint without it.
+ */
+static bool exmem_block_may_pin(const struct exmem_block *blk)
+{
+	unsigned long max = exmem_dev_pin_blocks_max(blk->dev);
+	unsigned long used = READ_ONCE(blk->dev->pin_blocks);
+
+	if (READ_ONCE(blk->pinned_pages))
+		return used <= max;
+	return used < max;
+}
+
+/*
+ * Add @nr (or take -@nr) pinned pages to @blk and its device: the bits just
+ * set (cleared), so that the counts are always the bitmaps' weights.
+ */
+static void exmem_block_add_pinned(struct exmem_block *blk, long nr)
+{
+	struct exmem_dev *dev = blk->dev;
+
+	lockdep_assert_held(&dev->pin_lock);
+	if (!blk->pinned_pages)
+		WRITE_ONCE(dev->pin_blocks, dev->pin_blocks + 1);
+	WRITE_ONCE(blk->pinned_pages, blk->pinned_pages + nr);
+	WRITE_ONCE(dev->pinned_pages, dev->pinned_pages + nr);
+	if (!blk->pinned_pages)
+		WRITE_ONCE(dev->pin_blocks, dev->pin_blocks - 1);
+	/* Only bits that were set are ever subtracted: never below zero. */
+	WARN_ON_ONCE(blk->pinned_pages < 0 || dev->pinned_pages < 0);
+}
+
+/**
+ * exmem_longterm_pin - Record a long-term pin of an ExMem folio in place
+ * @folio: a folio in ZONE_EXMEM that the caller holds a FOLL_PIN on
+ *
+ * Called by GUP for FOLL_LONGTERM pins, in any context (gup-fast runs with
+ * interrupts disabled), only once the pin is held: exmem_unpin() then sees
+ * it, whichever of the two takes the device's pin_lock first.
+ *
+ * Return: true if the pin may stay where it is (now recorded), false if the
+ * device's pin blocks are used up (the caller migrates the folio).
+ */
+bool exmem_longterm_pin(struct folio *folio)
+{
+	struct exmem_block *blk;
+	unsigned long flags, bit, nr;
+	bool ok = false;
+
+	rcu_read_lock();
+	blk = folio_exmem_block(folio);
+	if (!blk)
+		goto out;
+	bit = exmem_pin_bits(blk, folio, &nr);
+	spin_lock_irqsave(&blk->dev->pin_lock, flags);
+	if (test_bit(bit, blk->pinned)) {
+		ok = true;	/* pinned already: counted once */
+	} else if (exmem_block_may_pin(blk)) {
+		exmem_block_add_pinned(blk,
+				       exmem_pin_bits_change(blk, bit, nr, true));
+		ok = true;
+	}
+	if (ok) {
+		blk->pinner_pid = task_pid_nr(current);
+		strscpy(blk->pinner_comm, current->comm);
+	}
+	spin_unlock_irqrestore(&blk->dev->pin_lock, flags);
+out:
+	rcu_read_unlock();
+	if (ok)
+		count_vm_event(EXMEM_PIN_INPLACE);
+	return ok;
+}
+
+/*
+ * Will @folio still hold a pin once @refs are dropped? The rule of
+ * folio_maybe_dma_pinned(), applied before gup_put_folio() drops them: an
+ * exact count for large folios, GUP_PIN_COUNTING_BIAS references for small
+ * ones (which 1024 ordinary references also reach: a page so shared keeps
+ * its record until exmem_block_prune() sees it unpinned).
+ */
+static bool exmem_folio_pinned_after(struct folio *folio, int refs)
+{
+	if (folio_test_large(folio))
+		return atomic_read(&folio->_pincount) > refs;
+	return folio_ref_count(folio) - refs * GUP_PIN_COUNTING_BIAS >=
+	       GUP_PIN_COUNTING_BIAS;
+}
+
+/**
+ * exmem_unpin - Forget a long-term pin once an ExMem folio holds no pin
+ * @folio: a folio in ZONE_EXMEM
+ * @refs: the FOLL_PIN references about to be dropped, still held
+ *
+ * Called by gup_put_folio() for every pin dropped, long-term or not, in any
+ * context (I/O completion included). Folios that were never long-term
+ * pinned in place cost one bit test.
+ */
+void exmem_unpin(struct folio *folio, int refs)
+{
+	struct exmem_block *blk;
+	unsigned long flags, bit, nr;
+
+	rcu_read_lock();
+	blk = folio_exmem_block(folio);
+	if (!blk)
+		goto out;
+	bit = exmem_pin_bits(blk, folio, &nr);
+	/* Only set under pin_lock by a pinner that holds a pin: see above. */
+	if (!test_bit(bit, blk->pinned))
+		goto out;
+	spin_lock_irqsave(&blk->dev->pin_lock, flags);
+	if (test_bit(bit, blk->pinned) &&
+	    !exmem_folio_pinned_after(folio, refs))
+		exmem_block_add_pinned(blk,
+				       -exmem_pin_bits_change(blk, bit, nr, false));
+	spin_unlock_irqrestore(&blk->dev->pin_lock, flags);
+out:
+	rcu_read_unlock();
+}
+
+/*
+ * Drop the records of pages in @blk that hold no pin any more: the
+ * backstop for small folios unpinned while they had 1024 other references
+ * (see exmem_folio_pinned_after()). Reading a page's refcount is safe
+ * whatever the page is now; a stale record errs on the side of "pinned".
+ */
+static void exmem_block_prune(struct exmem_block *blk)
+{
+	unsigned long flags, bit;
+
+	spin_lock_irqsave(&blk->dev->pin_lock, flags);
+	for_each_set_bit(bit, blk->pinned, exmem_block_pages) {
+		if (folio_maybe_dma_pinned(page_folio(pfn_to_page(blk->start_pfn + bit))))
+			continue;
+		exmem_block_add_pinned(blk,
+				       -exmem_pin_bits_change(blk, bit, 1, false));
+	}
+	spin_unlock_irqrestore(&blk->dev->pin_lock, flags);
 }
 
 /**
  * exmem_folio_longterm_pinnable - May @folio be long-term pinned in place?
  * @folio: a folio in ZONE_EXMEM
  *
- * Called from folio_is_longterm_pinnable(). The budget check is not atomic
- * with the pin that follows: concurrent pinners may overshoot the budget by
- * what they pin at the same time.
+ * Called from folio_is_longterm_pinnable(), before the pin is taken: a
+ * hint that lets GUP migrate at once; exmem_longterm_pin() decides.
  *
- * Return: true while the folio's device holds fewer pin references than its
- * budget allows, counting this folio.
+ * Return: true if the folio's block holds long-term pins already, or its
+ * device has a pin block to spare.
  */
 bool exmem_folio_longterm_pinnable(struct folio *folio)
 {
 	struct exmem_block *blk;
-	bool ok = false;
+	bool ok;
 
 	rcu_read_lock();
 	blk = folio_exmem_block(folio);
-	if (blk)
-		ok = atomic_long_read(&blk->dev->pins) + folio_nr_pages(folio) <=
-		     exmem_dev_budget(blk->dev);
+	ok = blk && exmem_block_may_pin(blk);
 	rcu_read_unlock();
 	return ok;
 }
 
 /**
- * exmem_range_pinned - Pin references held in a range of memory blocks
+ * exmem_range_pinned - Long-term pinned pages in a range of memory blocks
  * @start_pfn: first PFN, memory block aligned
  * @nr_pages: number of pages, a multiple of the memory block size
  *
- * Return: the pin references held on ExMem pages of the range.
+ * For offlining: stale records are dropped first (exmem_block_prune()).
+ *
+ * Return: the pages of the range's ExMem blocks that hold long-term pins.
  */
 long exmem_range_pinned(unsigned long start_pfn, unsigned long nr_pages)
 {
 	unsigned long id = pfn_to_block_id(start_pfn);
 	unsigned long last = pfn_to_block_id(start_pfn + nr_pages - 1);
 	struct exmem_block *blk;
-	long pins = 0;
+	long pinned = 0;
 
 	rcu_read_lock();
 	for (; id <= last; id++) {
 		blk = xa_load(&exmem_blocks, id);
-		if (blk)
-			pins += atomic_long_read(&blk->pins);
+		if (!blk || !READ_ONCE(blk->pinned_pages))
+			continue;
+		exmem_block_prune(blk);
+		pinned += READ_ONCE(blk->pinned_pages);
 	}
 	rcu_read_unlock();
-	return pins;
+	return pinned;
 }
 
 /**
- * exmem_block_pinned - Pin references held in memory block @block_id
+ * exmem_block_pinned - Long-term pinned pages in memory block @block_id
  * @block_id: memory block id
  *
- * Return: pin references on the block's pages, 0 for non-ExMem blocks.
+ * For sysfs: a plain read of the count, no walk of the block.
+ *
+ * Return: its pages recorded as long-term pinned, 0 for non-ExMem blocks.
  */
 long exmem_block_pinned(unsigned long block_id)
 {
-	return exmem_range_pinned(block_id * exmem_block_pages,
-				  exmem_block_pages);
+	struct exmem_block *blk;
+	long pinned = 0;
+
+	rcu_read_lock();
+	blk = xa_load(&exmem_blocks, block_id);
+	if (blk)
+		pinned = READ_ONCE(blk->pinned_pages);
+	rcu_read_unlock();
+	return pinned;
 }
 
 /* Find the registered device of @group and take a block's reference. */
@@ -216,9 +387,12 @@ static int exmem_block_going_online(unsigned long start_pfn)
 	/* ExMem blocks always belong to a group: see MHP_EXMEM. */
 	if (WARN_ON_ONCE(!group))
 		return -EINVAL;
-	blk = kzalloc(sizeof(*blk), GFP_KERNEL);
+	blk = kvzalloc(struct_size(blk, pinned,
+				   BITS_TO_LONGS(exmem_block_pages)),
+		       GFP_KERNEL);
 	if (!blk)
 		return -ENOMEM;
+	blk->start_pfn = start_pfn;
 	mutex_lock(&exmem_devs_lock);
 	blk->dev = exmem_dev_get(group);
 	if (blk->dev) {
@@ -235,7 +409,7 @@ static int exmem_block_going_online(unsigned long start_pfn)
 	}
 	mutex_unlock(&exmem_devs_lock);
 	if (ret)
-		kfree(blk);
+		kvfree(blk);
 	return ret;
 }
 
@@ -246,23 +420,37 @@ static void exmem_block_gone(unsigned long start_pfn)
 	blk = xa_erase(&exmem_blocks, pfn_to_block_id(start_pfn));
 	if (!blk)
 		return;
-	WARN_ON_ONCE(atomic_long_read(&blk->pins));
+	/* Offline pages hold no pin: offlining migrated or refused them. */
+	WARN_ON_ONCE(READ_ONCE(blk->pinned_pages));
 	mutex_lock(&exmem_devs_lock);
 	exmem_dev_put(blk->dev);
 	mutex_unlock(&exmem_devs_lock);
-	kfree_rcu(blk, rcu);
+	kvfree_rcu(blk, rcu);
 }
 
-/* Refuse to offline a block holding pins: fail fast, say why. */
+/* Refuse to offline a block holding long-term pins: fail fast, say why. */
 static int exmem_block_going_offline(unsigned long start_pfn,
 				     unsigned long nr_pages)
 {
-	long pins = exmem_range_pinned(start_pfn, nr_pages);
+	long pinned = exmem_range_pinned(start_pfn, nr_pages);
+	struct exmem_block *blk;
+	char comm[TASK_COMM_LEN] = "?";
+	unsigned long flags;
+	pid_t pid = 0;
 
-	if (!pins)
+	if (!pinned)
 		return 0;
-	pr_info("exmem: memory%lu: %ld pinned page references, offline refused\n",
-		pfn_to_block_id(start_pfn), pins);
+	rcu_read_lock();
+	blk = xa_load(&exmem_blocks, pfn_to_block_id(start_pfn));
+	if (blk) {
+		spin_lock_irqsave(&blk->dev->pin_lock, flags);
+		pid = blk->pinner_pid;
+		strscpy(comm, blk->pinner_comm);
+		spin_unlock_irqrestore(&blk->dev->pin_lock, flags);
+	}
+	rcu_read_unlock();
+	pr_info("exmem: memory%lu: %ld long-term pinned pages (last pinned by %s[%d]), offline refused\n",
+		pfn_to_block_id(start_pfn), pinned, comm, pid);
 	count_vm_event(EXMEM_OFFLINE_PINNED);
 	return -EBUSY;
 }
@@ -324,11 +512,22 @@ static ssize_t free_bytes_show(struct kobject *kobj,
 			  exmem_dev_free_pages(to_exmem_dev(kobj)) << PAGE_SHIFT);
 }
 
+/* Pages of the device that hold long-term pins. */
 static ssize_t pinned_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_exmem_dev(kobj)->pins));
+			  READ_ONCE(to_exmem_dev(kobj)->pinned_pages));
+}
+
+/* Blocks of the device that hold long-term pins, and how many may. */
+static ssize_t pin_blocks_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct exmem_dev *dev = to_exmem_dev(kobj);
+
+	return sysfs_emit(buf, "%lu %lu\n", READ_ONCE(dev->pin_blocks),
+			  exmem_dev_pin_blocks_max(dev));
 }
 
 /* The (logical) NUMA node that the device's memory is in. */
@@ -350,6 +549,7 @@ static struct kobj_attribute capacity_bytes_attr = __ATTR_RO(capacity_bytes);
 static struct kobj_attribute online_bytes_attr = __ATTR_RO(online_bytes);
 static struct kobj_attribute free_bytes_attr = __ATTR_RO(free_bytes);
 static struct kobj_attribute pinned_attr = __ATTR_RO(pinned);
+static struct kobj_attribute pin_blocks_attr = __ATTR_RO(pin_blocks);
 static struct kobj_attribute state_attr = __ATTR_RO(state);
 static struct kobj_attribute node_attr = __ATTR_RO(node);
 
@@ -358,6 +558,7 @@ static struct attribute *exmem_dev_attrs[] = {
 	&online_bytes_attr.attr,
 	&free_bytes_attr.attr,
 	&pinned_attr.attr,
+	&pin_blocks_attr.attr,
 	&state_attr.attr,
 	&node_attr.attr,
 	NULL,
@@ -378,7 +579,7 @@ static void exmem_dev_release(struct kobject *kobj)
 {
 	struct exmem_dev *dev = to_exmem_dev(kobj);
 
-	WARN_ON_ONCE(atomic_long_read(&dev->pins));
+	WARN_ON_ONCE(dev->pinned_pages);
 	kfree_rcu(dev, rcu);
 }
 
@@ -425,6 +626,7 @@ int exmem_device_add(int mgid, const char *name)
 		return -ENOMEM;
 	dev->group = group;
 	dev->mgid = mgid;
+	spin_lock_init(&dev->pin_lock);
 	exmem_health_dev_init(dev);
 	dev->kobj.kset = exmem_devices_kset;
 	ret = kobject_init_and_add(&dev->kobj, &exmem_dev_ktype, NULL, "%s",

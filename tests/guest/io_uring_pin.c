@@ -2,7 +2,8 @@
 /*
  * Specification: a real long-term pin user, io_uring fixed buffers
  * (IORING_REGISTER_BUFFERS pins with FOLL_LONGTERM), keeps its ExMem
- * buffer in place within the pin budget; the block refuses offline with
+ * buffer in place within the pin budget, and the kernel counts exactly its
+ * pages as pinned; the block refuses offline with
  * EBUSY while the buffer is registered, and goes offline once it is
  * unregistered. The data survives.
  */
@@ -78,8 +79,10 @@ TEST_F_TIMEOUT(global, io_uring_fixed_buffer_is_pinned_in_place_and_blocks_offli
 	char *buf;
 
 	ASSERT_NE(0, block_pages);
-	/* 10% of a 512 MiB device holds this 2 MiB buffer in place. */
-	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "10"));
+	long before = exmem_devices_pinned(), in_block = 0;
+
+	/* Two of a 512 MiB device's four blocks: the buffer spans at most two. */
+	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "50"));
 
 	buf = exmem_map_bound(LEN);
 	ASSERT_NE(NULL, buf);
@@ -89,6 +92,8 @@ TEST_F_TIMEOUT(global, io_uring_fixed_buffer_is_pinned_in_place_and_blocks_offli
 	ASSERT_EQ(NR_PAGES, in_exmem);
 	snprintf(self->block, sizeof(self->block), "memory%lu",
 		 pfns[0] / block_pages);
+	for (i = 0; i < NR_PAGES; i++)
+		in_block += pfns[i] / block_pages == pfns[0] / block_pages;
 
 	iov.iov_base = buf;
 	iov.iov_len = LEN;
@@ -102,7 +107,9 @@ TEST_F_TIMEOUT(global, io_uring_fixed_buffer_is_pinned_in_place_and_blocks_offli
 				      sizeof(pinned)));
 	TH_LOG("%s: exmem_pinned %s with the buffer registered", self->block,
 	       pinned);
-	EXPECT_LT(0, atol(pinned));
+	/* Exactly the buffer's pages: in its block, and in all devices. */
+	EXPECT_EQ(in_block, atol(pinned));
+	EXPECT_EQ(before + NR_PAGES, exmem_devices_pinned());
 	EXPECT_EQ(-EBUSY, exmem_block_set_state(self->block, "offline"));
 
 	/* Unregistered: the pins are gone and the block can go. */

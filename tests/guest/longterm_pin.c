@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Specification: long-term pins (FOLL_LONGTERM, here through the kernel's
- * gup_test) keep ExMem pages in place while the device's pins stay within
- * vm.exmem_pin_budget_pct; past the budget they migrate the pages to
- * ordinary memory first, as ZONE_MOVABLE always does. A memory block that
- * holds pins refuses to go offline with EBUSY at once; after the unpin the
- * same offline succeeds. The data survives every step.
+ * gup_test) keep ExMem pages in place while the device's blocks that hold
+ * pins stay within vm.exmem_pin_budget_pct of its blocks; past the budget
+ * they migrate the pages to ordinary memory first, as ZONE_MOVABLE always
+ * does. memoryN/exmem_pinned and the devices' "pinned" count the pinned
+ * pages exactly. A memory block that holds pins refuses to go offline with
+ * EBUSY at once; after the unpin the same offline succeeds. The data
+ * survives every step.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,19 +99,15 @@ static bool pattern_intact(const char *buf)
 	return true;
 }
 
-/* Pins of the ExMem device holding @pfn (its sysfs "pinned"), or -1. */
-static long device_pins(unsigned long pfn)
+/* How many of @pfns are in memory block @id. */
+static long pages_in_block(const unsigned long *pfns, unsigned long id,
+			   unsigned long block_pages)
 {
-	char dax[256], path[600], buf[32];
-	unsigned long first, nr;
+	long n = 0, i;
 
-	if (exmem_dax_of_phys((unsigned long long)pfn * 4096, dax, sizeof(dax),
-			      &first, &nr))
-		return -1;
-	snprintf(path, sizeof(path), "/sys/kernel/mm/exmem/devices/%s/pinned", dax);
-	if (exmem_read_file(path, buf, sizeof(buf)))
-		return -1;
-	return atol(buf);
+	for (i = 0; i < NR_PAGES; i++)
+		n += pfns[i] / block_pages == id;
+	return n;
 }
 
 /* memoryN of the first page of the buffer, as it was pinned. */
@@ -123,14 +121,18 @@ TEST_F(pin, longterm_pins_stay_in_exmem_within_budget)
 {
 	unsigned long pfns[NR_PAGES], in_exmem, present;
 	long inplace = exmem_vmstat("exmem_pin_inplace");
+	long pinned = exmem_devices_pinned();
 
-	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "10"));
+	/* Two of a 512 MiB device's four blocks: the buffer spans at most two. */
+	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "50"));
 	pin_buffer(_metadata, self);
 	ASSERT_EQ(0, exmem_count_pages(self->buf, LEN, &in_exmem, &present, pfns));
 	/* Pinned in place: same PFNs, still ExMem. */
 	EXPECT_EQ(NR_PAGES, in_exmem);
 	EXPECT_EQ(0, memcmp(pfns, self->pfns, sizeof(pfns)));
-	EXPECT_LT(inplace, exmem_vmstat("exmem_pin_inplace"));
+	/* One event per folio pinned in place, one page per folio here. */
+	EXPECT_EQ(inplace + NR_PAGES, exmem_vmstat("exmem_pin_inplace"));
+	EXPECT_EQ(pinned + NR_PAGES, exmem_devices_pinned());
 	EXPECT_TRUE(pattern_intact(self->buf));
 }
 
@@ -140,14 +142,18 @@ TEST_F_TIMEOUT(pin, pinned_block_offline_is_ebusy_then_succeeds_after_unpin, 600
 	long refused = exmem_vmstat("exmem_offline_pinned");
 	char *block = self->block, pinned[32];
 
-	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "10"));
+	unsigned long id = self->pfns[0] / self->block_pages;
+	long before = exmem_devices_pinned();
+
+	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "50"));
 	pin_buffer(_metadata, self);
 	block_of(self->pfns[0], self->block_pages, block, sizeof(self->block));
 	ASSERT_EQ(0, exmem_block_attr(block, "exmem_pinned", pinned, sizeof(pinned)));
 	TH_LOG("%s: exmem_pinned %s", block, pinned);
-	EXPECT_LT(0, atol(pinned));
-	/* The device's count includes the block's. */
-	EXPECT_LE(atol(pinned), device_pins(self->pfns[0]));
+	/* Exactly the buffer's pages in the block, and in all devices. */
+	EXPECT_EQ(pages_in_block(self->pfns, id, self->block_pages),
+		  atol(pinned));
+	EXPECT_EQ(before + NR_PAGES, exmem_devices_pinned());
 
 	/* Refused at once, not retried until a signal, for the pins. */
 	EXPECT_EQ(-EBUSY, exmem_block_set_state(block, "offline"));

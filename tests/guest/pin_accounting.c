@@ -20,9 +20,11 @@
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -45,7 +47,7 @@
  * flight for about four seconds.
  */
 #define NULLB		"/dev/nullb0"
-#define NULLB_INFLIGHT	"/sys/block/nullb0/inflight"
+#define NULLB_STAT	"/sys/block/nullb0/stat"
 #define SLOW_LEN	(4 * MIB)
 
 FIXTURE(pins)
@@ -53,8 +55,22 @@ FIXTURE(pins)
 	int ring;
 	char saved_budget[16];
 	long offlined;		/* block id + 1 that a test offlined, or 0 */
-	bool vfat;		/* DIO_DIR mounted on a loop device */
+	char loop[32];		/* the loop device of DIO_DIR, once mounted */
 };
+
+/* Run a shell command made from @fmt; its exit status, -1 if it died. */
+static int shell(const char *fmt, ...)
+{
+	char cmd[256];
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 FIXTURE_SETUP(pins)
 {
@@ -77,8 +93,11 @@ FIXTURE_TEARDOWN(pins)
 	char block[32], state[32];
 
 	close(self->ring);
-	if (self->vfat)
-		EXPECT_EQ(0, system("umount " DIO_DIR " && losetup -d $(cat " DIO_IMG ".dev) && rm -f " DIO_IMG "*"));
+	if (self->loop[0]) {
+		EXPECT_EQ(0, system("umount " DIO_DIR));
+		EXPECT_EQ(0, shell("losetup -d %s", self->loop));
+		unlink(DIO_IMG);
+	}
 	EXPECT_EQ(0, exmem_set_vm_sysctl(BUDGET, self->saved_budget));
 	if (!self->offlined)
 		return;
@@ -140,15 +159,21 @@ static bool no_pins_left(void *arg)
 static void make_vfat_file(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(pins) *self)
 {
-	char *data = malloc(DIO_LEN);
+	char *data = malloc(DIO_LEN), loop[32] = "";
+	FILE *free_loop;
 	int fd;
 
 	ASSERT_NE(NULL, data);
-	ASSERT_EQ(0, system("set -e; mkdir -p " DIO_DIR "; truncate -s 64M " DIO_IMG
-			    "; dev=$(losetup -f); losetup $dev " DIO_IMG
-			    "; echo $dev > " DIO_IMG ".dev; mkdosfs $dev >/dev/null"
-			    "; mount -t vfat $dev " DIO_DIR));
-	self->vfat = true;
+	ASSERT_EQ(0, system("mkdir -p " DIO_DIR " && truncate -s 64M " DIO_IMG));
+	free_loop = popen("losetup -f", "r");
+	ASSERT_NE(NULL, free_loop);
+	ASSERT_NE(NULL, fgets(loop, sizeof(loop), free_loop));
+	pclose(free_loop);
+	loop[strcspn(loop, "\n")] = '\0';
+	ASSERT_EQ(0, shell("losetup %s %s", loop, DIO_IMG));
+	ASSERT_EQ(0, shell("mkdosfs %s >/dev/null", loop));
+	ASSERT_EQ(0, shell("mount -t vfat %s %s", loop, DIO_DIR));
+	strcpy(self->loop, loop);
 	exmem_fill_pattern(data, DIO_LEN);
 	fd = open(DIO_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ASSERT_LE(0, fd) TH_LOG("%s: %s", DIO_FILE, strerror(errno));
@@ -156,103 +181,6 @@ static void make_vfat_file(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, fsync(fd));
 	close(fd);
 	free(data);
-}
-
-TEST_F_TIMEOUT(pins, legacy_dio_leaves_counts_unchanged_and_the_block_offlines, 600)
-{
-	unsigned long pfns[DIO_LEN / PAGE], id;
-	long dev_before, blk_before;
-	char *buf;
-	size_t off;
-	int fd;
-
-	make_vfat_file(_metadata, self);
-	buf = map_exmem_present(DIO_LEN);
-	ASSERT_NE(NULL, buf);
-	expect_all_exmem(_metadata, buf, DIO_LEN, pfns);
-	id = pfns[0] / exmem_block_pages();
-	dev_before = exmem_devices_pinned();
-	blk_before = exmem_block_id_pinned(id);
-
-	/* vfat's direct I/O is __blockdev_direct_IO(): folio_add_pin(). */
-	fd = open(DIO_FILE, O_RDONLY | O_DIRECT);
-	ASSERT_LE(0, fd) TH_LOG("O_DIRECT %s: %s", DIO_FILE, strerror(errno));
-	for (off = 0; off < DIO_LEN; off += MIB)
-		ASSERT_EQ(MIB, pread(fd, buf + off, MIB, off));
-	close(fd);
-	EXPECT_EQ(0, exmem_bad_words(buf, DIO_LEN));
-
-	TH_LOG("memory%lu: exmem_pinned %ld -> %ld; devices' pinned %ld -> %ld",
-	       id, blk_before, exmem_block_id_pinned(id), dev_before,
-	       exmem_devices_pinned());
-	EXPECT_EQ(blk_before, exmem_block_id_pinned(id));
-	EXPECT_EQ(dev_before, exmem_devices_pinned());
-	/* Nothing holds the pages now: the block offlines, the data moves. */
-	self->offlined = id + 1;
-	EXPECT_EQ(0, exmem_block_offline_within(id, 300));
-	EXPECT_EQ(0, exmem_bad_words(buf, DIO_LEN));
-}
-
-/* The reader of short_term: one O_DIRECT read of SLOW_LEN from null_blk. */
-struct slow_read {
-	int fd;
-	char *buf;
-	ssize_t ret;
-};
-
-static void *slow_read(void *arg)
-{
-	struct slow_read *r = arg;
-
-	r->ret = pread(r->fd, r->buf, SLOW_LEN, 0);
-	return NULL;
-}
-
-/* Is a read in flight on null_blk ("reads writes" in its inflight file)? */
-static bool nullb_reading(void *arg)
-{
-	char buf[64];
-
-	return !exmem_read_file(NULLB_INFLIGHT, buf, sizeof(buf)) &&
-	       atol(buf) > 0;
-}
-
-TEST_F_TIMEOUT(pins, short_term_pin_in_flight_makes_offline_wait_then_succeed, 600)
-{
-	unsigned long pfns[SLOW_LEN / PAGE], after[SLOW_LEN / PAGE];
-	unsigned long id, i, in_exmem, present;
-	long refused = exmem_vmstat("exmem_offline_pinned");
-	struct slow_read r = { .ret = -1 };
-	pthread_t reader;
-	char inflight[64];
-
-	r.buf = map_exmem_present(SLOW_LEN);
-	ASSERT_NE(NULL, r.buf);
-	expect_all_exmem(_metadata, r.buf, SLOW_LEN, pfns);
-	id = pfns[0] / exmem_block_pages();
-	r.fd = open(NULLB, O_RDONLY | O_DIRECT);
-	ASSERT_LE(0, r.fd) TH_LOG("%s: %s (CONFIG_BLK_DEV_NULL_BLK)", NULLB,
-				  strerror(errno));
-
-	ASSERT_EQ(0, pthread_create(&reader, NULL, slow_read, &r));
-	ASSERT_TRUE(exmem_wait_until(nullb_reading, NULL, 30, 10))
-		TH_LOG("the read never showed in " NULLB_INFLIGHT);
-	/* The pages of the block are pinned by the read now: offline waits. */
-	self->offlined = id + 1;
-	EXPECT_EQ(0, exmem_block_offline_within(id, 300));
-	pthread_join(reader, NULL);
-	close(r.fd);
-	ASSERT_EQ(0, exmem_read_file(NULLB_INFLIGHT, inflight, sizeof(inflight)));
-	TH_LOG("memory%lu offline; read returned %zd; inflight now \"%s\"", id,
-	       r.ret, inflight);
-	EXPECT_EQ(SLOW_LEN, r.ret);
-	EXPECT_EQ(refused, exmem_vmstat("exmem_offline_pinned"));
-	/* The buffer left the block with the offline. */
-	ASSERT_EQ(0, exmem_count_pages(r.buf, SLOW_LEN, &in_exmem, &present,
-				       after));
-	EXPECT_EQ(SLOW_LEN / PAGE, present);
-	for (i = 0; i < SLOW_LEN / PAGE; i++)
-		ASSERT_NE(id, after[i] / exmem_block_pages());
 }
 
 TEST_F(pins, gup_fast_longterm_pins_are_counted_like_the_slow_path)
@@ -409,6 +337,120 @@ TEST_F(pins, pin_lifecycle_counts_return_to_zero_after_unpin_exit_fork_munmap_mr
 	EXPECT_EQ(32, exmem_devices_pinned());
 	ASSERT_EQ(0, unregister_buffers(self->ring));
 	EXPECT_EQ(0, exmem_devices_pinned());
+}
+
+/* Read requests null_blk has completed (the first field of its stat). */
+static unsigned long nullb_reads(void)
+{
+	char buf[256];
+
+	if (exmem_read_file(NULLB_STAT, buf, sizeof(buf)))
+		return 0;
+	return strtoul(buf, NULL, 10);
+}
+
+/* The reader of short_term: one O_DIRECT read of SLOW_LEN from null_blk. */
+struct slow_read {
+	int fd;
+	char *buf;
+	unsigned long reads_before;
+	ssize_t ret;
+	double seconds;
+	volatile bool done;
+};
+
+static void *slow_read(void *arg)
+{
+	struct slow_read *r = arg;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r->ret = pread(r->fd, r->buf, SLOW_LEN, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->seconds = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	r->done = true;
+	return NULL;
+}
+
+/* Is the read under way: some of its requests done, not all of them? */
+static bool read_under_way(void *arg)
+{
+	struct slow_read *r = arg;
+
+	return !r->done && nullb_reads() > r->reads_before;
+}
+
+TEST_F_TIMEOUT(pins, short_term_pin_in_flight_makes_offline_wait_then_succeed, 600)
+{
+	unsigned long pfns[SLOW_LEN / PAGE], after[SLOW_LEN / PAGE];
+	unsigned long id, i, in_exmem, present;
+	long refused = exmem_vmstat("exmem_offline_pinned");
+	struct slow_read r = { .ret = -1 };
+	pthread_t reader;
+
+	r.buf = map_exmem_present(SLOW_LEN);
+	ASSERT_NE(NULL, r.buf);
+	expect_all_exmem(_metadata, r.buf, SLOW_LEN, pfns);
+	id = pfns[0] / exmem_block_pages();
+	r.fd = open(NULLB, O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, r.fd) TH_LOG("%s: %s (CONFIG_BLK_DEV_NULL_BLK)", NULLB,
+				  strerror(errno));
+
+	r.reads_before = nullb_reads();
+	ASSERT_EQ(0, pthread_create(&reader, NULL, slow_read, &r));
+	ASSERT_TRUE(exmem_wait_until(read_under_way, &r, 30, 10))
+		TH_LOG("read done %d, %lu requests, in %.1f s", r.done,
+		       nullb_reads() - r.reads_before, r.seconds);
+	/* The pages of the block are pinned by the read now: offline waits. */
+	self->offlined = id + 1;
+	EXPECT_EQ(0, exmem_block_offline_within(id, 300));
+	pthread_join(reader, NULL);
+	close(r.fd);
+	TH_LOG("memory%lu offline; the read returned %zd after %.1f s", id,
+	       r.ret, r.seconds);
+	EXPECT_EQ(SLOW_LEN, r.ret);
+	EXPECT_EQ(refused, exmem_vmstat("exmem_offline_pinned"));
+	/* The buffer left the block with the offline. */
+	ASSERT_EQ(0, exmem_count_pages(r.buf, SLOW_LEN, &in_exmem, &present,
+				       after));
+	EXPECT_EQ(SLOW_LEN / PAGE, present);
+	for (i = 0; i < SLOW_LEN / PAGE; i++)
+		ASSERT_NE(id, after[i] / exmem_block_pages());
+}
+
+TEST_F_TIMEOUT(pins, legacy_dio_leaves_counts_unchanged_and_the_block_offlines, 600)
+{
+	unsigned long pfns[DIO_LEN / PAGE], id;
+	long dev_before, blk_before;
+	char *buf;
+	size_t off;
+	int fd;
+
+	make_vfat_file(_metadata, self);
+	buf = map_exmem_present(DIO_LEN);
+	ASSERT_NE(NULL, buf);
+	expect_all_exmem(_metadata, buf, DIO_LEN, pfns);
+	id = pfns[0] / exmem_block_pages();
+	dev_before = exmem_devices_pinned();
+	blk_before = exmem_block_id_pinned(id);
+
+	/* vfat's direct I/O is __blockdev_direct_IO(): folio_add_pin(). */
+	fd = open(DIO_FILE, O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, fd) TH_LOG("O_DIRECT %s: %s", DIO_FILE, strerror(errno));
+	for (off = 0; off < DIO_LEN; off += MIB)
+		ASSERT_EQ(MIB, pread(fd, buf + off, MIB, off));
+	close(fd);
+	EXPECT_EQ(0, exmem_bad_words(buf, DIO_LEN));
+
+	TH_LOG("memory%lu: exmem_pinned %ld -> %ld; devices' pinned %ld -> %ld",
+	       id, blk_before, exmem_block_id_pinned(id), dev_before,
+	       exmem_devices_pinned());
+	EXPECT_EQ(blk_before, exmem_block_id_pinned(id));
+	EXPECT_EQ(dev_before, exmem_devices_pinned());
+	/* Nothing holds the pages now: the block offlines, the data moves. */
+	self->offlined = id + 1;
+	EXPECT_EQ(0, exmem_block_offline_within(id, 300));
+	EXPECT_EQ(0, exmem_bad_words(buf, DIO_LEN));
 }
 
 TEST_HARNESS_MAIN
