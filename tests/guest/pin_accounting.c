@@ -220,9 +220,12 @@ static long child_pins_in_exmem(void)
 		char *buf = map_exmem_present(16 * PAGE);
 		int ring = exmem_uring_setup();
 
-		if (buf && ring >= 0 && !register_buffer(ring, buf, 16 * PAGE, 1))
+		if (buf && ring >= 0 && !register_buffer(ring, buf, 16 * PAGE, 1)) {
 			exmem_count_pages(buf, 16 * PAGE, &in_exmem, &present,
 					  NULL);
+			/* Now, not in the ring's asynchronous teardown. */
+			unregister_buffers(ring);
+		}
 		in = in_exmem;
 		_exit(write(fd[1], &in, sizeof(in)) == sizeof(in) ? 0 : 1);
 	}
