@@ -74,7 +74,12 @@ static const char *exmem_user_mode_name(u8 mode)
 	return "fallback";
 }
 
-/* vm.exmem_user_default: "fallback", "never" or "prefer"; else -EINVAL. */
+/*
+ * vm.exmem_user_default: "fallback", "never" or "prefer"; else -EINVAL.
+ * Both paths start from the current name, as proc_dostring() expects: a
+ * write continues it at *ppos (and one past its end is ignored), so the
+ * buffer must hold a string before a write too.
+ */
 static int exmem_user_default_handler(const struct ctl_table *table, int write,
 				      void *buffer, size_t *lenp, loff_t *ppos)
 {
@@ -82,13 +87,9 @@ static int exmem_user_default_handler(const struct ctl_table *table, int write,
 	struct ctl_table tmp = { .data = val, .maxlen = sizeof(val) };
 	int ret, i;
 
-	if (!write) {
-		strscpy(val, exmem_user_mode_name(READ_ONCE(exmem_user_default)),
-			sizeof(val));
-		return proc_dostring(&tmp, write, buffer, lenp, ppos);
-	}
+	strscpy(val, exmem_user_mode_name(READ_ONCE(exmem_user_default)));
 	ret = proc_dostring(&tmp, write, buffer, lenp, ppos);
-	if (ret)
+	if (ret || !write)
 		return ret;
 	for (i = 0; i < ARRAY_SIZE(exmem_user_modes); i++) {
 		if (sysfs_streq(val, exmem_user_modes[i].name)) {

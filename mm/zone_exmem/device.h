@@ -71,6 +71,10 @@ struct exmem_block {
 	long pinned_pages;
 	pid_t pinner_pid;		/* the last task to pin here */
 	char pinner_comm[TASK_COMM_LEN];
+	/* Pin targets being taken from it, and whether it goes offline. */
+	atomic_t targeting;
+	bool offlining;			/* the device hotplug lock */
+	unsigned long free_hint;	/* where to look for a free page */
 	bool isolated;
 	bool sibling_isolated;
 	struct rcu_head rcu;

@@ -34,11 +34,13 @@
 #include <linux/kobject.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
 #include <linux/vmstat.h>
+#include <linux/wait_bit.h>
 #include <linux/xarray.h>
 
 #include "../internal.h"
@@ -261,6 +263,114 @@ static void exmem_block_prune(struct exmem_block *blk)
 	spin_unlock_irqrestore(&blk->dev->pin_lock, flags);
 }
 
+/*
+ * A block stays online while a pin target is being taken from it:
+ * exmem_block_going_offline() marks it offlining, then waits for the
+ * takers it may have raced with; a taker that sees the mark backs off.
+ */
+static bool exmem_block_target_get(struct exmem_block *blk)
+{
+	atomic_inc(&blk->targeting);
+	smp_mb__after_atomic();		/* pairs with exmem_block_offlining() */
+	if (!READ_ONCE(blk->offlining))
+		return true;
+	if (atomic_dec_and_test(&blk->targeting))
+		wake_up_var(&blk->targeting);
+	return false;
+}
+
+static void exmem_block_target_put(struct exmem_block *blk)
+{
+	if (atomic_dec_and_test(&blk->targeting))
+		wake_up_var(&blk->targeting);
+}
+
+/*
+ * A free page of @blk, from its buddy heads (a racy hint that
+ * alloc_contig_range() checks), starting where the last search ended; 0
+ * if none. Under RCU.
+ */
+static unsigned long exmem_block_free_pfn(struct exmem_block *blk)
+{
+	unsigned long end = blk->start_pfn + exmem_block_pages;
+	unsigned long pfn = READ_ONCE(blk->free_hint), n;
+	struct page *page;
+
+	if (pfn < blk->start_pfn || pfn >= end)
+		pfn = blk->start_pfn;
+	for (n = 0; n < exmem_block_pages; n++, pfn++) {
+		if (pfn >= end)
+			pfn = blk->start_pfn;
+		page = pfn_to_online_page(pfn);
+		if (page && PageBuddy(page)) {
+			WRITE_ONCE(blk->free_hint, pfn + 1);
+			return pfn;
+		}
+	}
+	return 0;
+}
+
+/* Take a free page of one of @dev's pin blocks, or return NULL. */
+static struct folio *exmem_pin_block_alloc(struct exmem_dev *dev)
+{
+	struct exmem_block *blk;
+	unsigned long id, pfn;
+	int ret;
+
+	rcu_read_lock();
+	xa_for_each(&exmem_blocks, id, blk) {
+		if (blk->dev != dev || !READ_ONCE(blk->pinned_pages))
+			continue;
+		pfn = exmem_block_free_pfn(blk);
+		if (!pfn || !exmem_block_target_get(blk))
+			continue;
+		rcu_read_unlock();
+		/* Isolates the page's pageblock meanwhile, drains pcplists. */
+		ret = alloc_contig_range(pfn, pfn + 1, MIGRATE_MOVABLE,
+					 GFP_KERNEL | __GFP_NOWARN);
+		exmem_block_target_put(blk);
+		if (!ret)
+			return pfn_folio(pfn);
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
+	return NULL;
+}
+
+/**
+ * exmem_longterm_pin_target - Where GUP migrates a folio before pinning it
+ * @src: a folio that may not be long-term pinned where it is
+ * @private: the struct migration_target_control of alloc_migration_target()
+ *
+ * An ExMem folio whose block may not take a long-term pin goes to a free
+ * page of one of its device's pin blocks, so that the pin stays in ExMem
+ * without taking another block; once they are full, and for every other
+ * folio, to where alloc_migration_target() puts it (ordinary memory: the
+ * request is not movable). Large folios go there too for now: the pin
+ * blocks are searched for single free pages only.
+ *
+ * Return: the new folio, or NULL.
+ */
+struct folio *exmem_longterm_pin_target(struct folio *src,
+					unsigned long private)
+{
+	struct exmem_block *blk;
+	struct exmem_dev *dev = NULL;
+	struct folio *dst = NULL;
+
+	if (folio_is_zone_exmem(src) && !folio_test_large(src)) {
+		rcu_read_lock();
+		blk = folio_exmem_block(src);
+		/* The block holds @src, isolated: it cannot go offline. */
+		if (blk)
+			dev = blk->dev;
+		rcu_read_unlock();
+		if (dev)
+			dst = exmem_pin_block_alloc(dev);
+	}
+	return dst ?: alloc_migration_target(src, private);
+}
+
 /**
  * exmem_folio_longterm_pinnable - May @folio be long-term pinned in place?
  * @folio: a folio in ZONE_EXMEM
@@ -428,16 +538,37 @@ static void exmem_block_gone(unsigned long start_pfn)
 	kvfree_rcu(blk, rcu);
 }
 
+/*
+ * No pin target is taken from the block from now on (until the offline is
+ * cancelled), and none is being taken. Under the device hotplug lock, which
+ * keeps the entry alive.
+ */
+static void exmem_block_offlining(unsigned long start_pfn, bool offlining)
+{
+	struct exmem_block *blk;
+
+	blk = xa_load(&exmem_blocks, pfn_to_block_id(start_pfn));
+	if (!blk)
+		return;
+	WRITE_ONCE(blk->offlining, offlining);
+	if (!offlining)
+		return;
+	smp_mb();	/* pairs with exmem_block_target_get() */
+	wait_var_event(&blk->targeting, !atomic_read(&blk->targeting));
+}
+
 /* Refuse to offline a block holding long-term pins: fail fast, say why. */
 static int exmem_block_going_offline(unsigned long start_pfn,
 				     unsigned long nr_pages)
 {
-	long pinned = exmem_range_pinned(start_pfn, nr_pages);
 	struct exmem_block *blk;
 	char comm[TASK_COMM_LEN] = "?";
 	unsigned long flags;
 	pid_t pid = 0;
+	long pinned;
 
+	exmem_block_offlining(start_pfn, true);
+	pinned = exmem_range_pinned(start_pfn, nr_pages);
 	if (!pinned)
 		return 0;
 	rcu_read_lock();
@@ -723,6 +854,7 @@ static int exmem_memory_callback(struct notifier_block *nb,
 		exmem_block_online(mn->start_pfn);
 		break;
 	case MEM_CANCEL_OFFLINE:
+		exmem_block_offlining(mn->start_pfn, false);
 		exmem_health_block_cancel_offline(mn->start_pfn);
 		break;
 	case MEM_CANCEL_ONLINE:

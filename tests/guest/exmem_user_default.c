@@ -9,6 +9,7 @@
  * "never"; more than ExMem has free spills into DRAM under "prefer".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -270,6 +271,50 @@ TEST_F(user_default, bad_values_are_einval_and_change_nothing)
 	ASSERT_EQ(0, exmem_write_file(SYSCTL, "never\n"));
 	ASSERT_EQ(0, exmem_read_file(SYSCTL, now, sizeof(now)));
 	ASSERT_STREQ("never", now);
+}
+
+/*
+ * The sysctl is a string with proc_dostring()'s strict-mode rules: a write
+ * continues the current value at its file offset, and a write starting
+ * past the value's end is ignored. Every write below starts from the value
+ * the kernel holds ("never"), never from uninitialised memory (under KASAN,
+ * reading one is a report in the kernel log, which fails the run), and a
+ * result that is no mode name is EINVAL and changes nothing.
+ */
+TEST_F(user_default, writes_in_chunks_and_at_offsets_start_from_the_current_value)
+{
+	static const struct {
+		const char *data;
+		off_t off;
+		ssize_t ret;	/* what pwrite() returns: bytes, or -errno */
+	} writes[] = {
+		{ "xyz", 20, 3 },	/* past the end: ignored */
+		{ "xyz", 6, 3 },	/* past the end: ignored */
+		{ "x", 5, -EINVAL },	/* appended: "neverx" */
+		{ "pre", 0, -EINVAL },	/* a first chunk alone: "pre" */
+		{ "fer", 3, -EINVAL },	/* continues "never": "nevfer" */
+		{ "er", 3, 2 },		/* continues "never": "never" */
+	};
+	char now[32];
+	ssize_t ret;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(writes); i++) {
+		ASSERT_EQ(0, exmem_write_file(SYSCTL, "never"));
+		fd = open(SYSCTL, O_WRONLY);
+		ASSERT_LE(0, fd);
+		ret = pwrite(fd, writes[i].data, strlen(writes[i].data),
+			     writes[i].off);
+		if (ret < 0)
+			ret = -errno;
+		close(fd);
+		EXPECT_EQ(writes[i].ret, ret)
+			TH_LOG("\"%s\" at offset %ld", writes[i].data,
+			       (long)writes[i].off);
+		ASSERT_EQ(0, exmem_read_file(SYSCTL, now, sizeof(now)));
+		EXPECT_STREQ("never", now);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -224,5 +224,101 @@ sed -i 's/present  262144$/present  281474976710656/' "$D/ps-overflow/proc/zonei
 run --root "$D/ps-overflow"
 t "page counts that overflow bytes: exit 3" expect 3 "page counts out of range"
 
+# 6. vmstat's first line: rates averaged since boot (/proc/uptime), marked
+# "boot" in the "over" column; later lines are marked with the interval
+# they measure. A rate that cannot be known (a counter went down, the
+# clock did not advance, no uptime, a counter the kernel lacks) is "-" in
+# tables and null in JSON, never a made-up 0.0.
+T1=$F/two-devices-t1
+run --root "$T0:$T1" 0.1 2
+t "first line: since-boot averages (10000/160 s), marked 'boot'" \
+	grep -qE '^ +1024.0 +878.9 +12 +62.5 +3.1 +0.0 +0.0 +0.0 +0.0 +0.0 +boot$' <<<"$out"
+t "second line: deltas over the 2 s interval, marked '2.0s'" \
+	grep -qE '^ +1024.0 +869.1 +14 +1000.0 +200.0 +1.0 +0.0 +32.0 +0.0 +0.0 +2.0s$' <<<"$out"
+t "header names the 'over' column" grep -qE ' zsw_ref/s +over$' <<<"$out"
+mutate later
+echo 104.0 >"$D/later/time"
+echo '164.00 308.00' >"$D/later/proc/uptime"
+run --root "$T1:$D/later" 0.1 2
+t "counters that went down: '-', not 0.0; counters unchanged: 0.0" \
+	grep -qE '^ +1024.0 +878.9 +12 +- +- +- +0.0 +- +0.0 +0.0 +2.0s$' <<<"$out"
+run --root "$T0:$T0" 0.1 2
+t "clock did not advance: every rate '-'" \
+	grep -qE '^ +1024.0 +878.9 +12( +-){7} +-$' <<<"$out"
+run --root "$T1:$D/later" --json 0.1 2
+t "JSON: a counter that went down has a null rate" python3 -c '
+import json, sys
+b = json.loads(sys.argv[1].splitlines()[1])["rates_per_second"]
+assert b["pgalloc_exmem"] is None and b["exmem_pin_migrated"] == 0.0, b
+' "$out"
+mutate no-uptime
+rm "$D/no-uptime/proc/uptime"
+run --root "$D/no-uptime" 0.1 1
+t "no /proc/uptime: since-boot rates are '-'" \
+	grep -qE '^ +1024.0 +878.9 +12( +-){7} +boot$' <<<"$out"
+mutate no-counter
+sed -i '/^exmem_zswpout_refused /d' "$D/no-counter/proc/vmstat"
+run --root "$D/no-counter:$D/no-counter" 0.1 1
+t "a counter the kernel lacks: its rate is '-'" \
+	grep -qE '^ +1024.0 +878.9 +12 +62.5 +3.1( +0.0){4} +- +boot$' <<<"$out"
+
+# 7. -t (a timestamp) and -n (one header), as vmstat; JSON carries the
+# wall clock (ISO 8601, UTC) and the uptime next to the monotonic time.
+ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}'
+TZ=UTC run --root "$T0" -t 0.1 2
+t "-t: a timestamp column after 'over'" \
+	test "$rc" = 0 -a "$(grep -cE " (boot|-) +$ISO\+00:00$" <<<"$out")" = 2
+t "-t: the header names it" grep -qE ' over +timestamp$' <<<"$out"
+TZ=UTC run --root "$T0" -t
+t "-t one-shot: a timestamp line first" \
+	grep -qE "^timestamp: $ISO\+00:00$" <<<"$(head -1 <<<"$out")"
+TZ=UTC run --root "$T0" -t -d
+t "-t -d: a timestamp line above the table" \
+	grep -qE "^timestamp: $ISO\+00:00$" <<<"$(head -1 <<<"$out")"
+run --root "$T0" -t --prometheus
+t "-t --prometheus: usage error (the textfile collector refuses timestamps)" \
+	expect 1 "no timestamps"
+run --root "$T0" 0.1 25
+t "without -n the header repeats every 20 lines" \
+	test "$rc" = 0 -a "$(grep -c 'total_MiB' <<<"$out")" = 2
+run --root "$T0" -n 0.1 25
+t "-n: the header once" \
+	test "$rc" = 0 -a "$(grep -c 'total_MiB' <<<"$out")" = 1 -a "$(wc -l <<<"$out")" = 26
+run --root "$T0" --one-header -d 0.1 3
+t "-n -d: one table header, then the rows of each sample" \
+	test "$rc" = 0 -a "$(grep -c '^device ' <<<"$out")" = 1 \
+	-a "$(grep -c '^dax' <<<"$out")" = 6 -a "$(grep -c '^$' <<<"$out")" = 0
+before=$(date +%s)
+run --root "$T0" --json
+t "JSON: ISO 8601 UTC timestamp (the wall clock), uptime, monotonic time" python3 -c '
+import json, sys, datetime
+o = json.loads(sys.argv[1])
+ts = o["timestamp"]
+assert ts.endswith("Z") and len(ts) == 24, ts
+t = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ")
+t = t.replace(tzinfo=datetime.timezone.utc).timestamp()
+assert int(sys.argv[2]) - 1 <= t <= int(sys.argv[2]) + 30, (t, sys.argv[2])
+assert o["uptime"] == 160.0 and o["time"] == 100.0, o
+' "$out" "$before"
+run --root "$D/no-uptime" --json
+t "JSON: uptime null when /proc/uptime is absent" python3 -c '
+import json, sys
+assert json.loads(sys.argv[1])["uptime"] is None
+' "$out"
+
+# 8. Strict zoneinfo: empty, or without an ExMem zone although meminfo has
+# ExMem memory: exit 3, never "no ExMem memory online".
+mutate zi-empty
+: >"$D/zi-empty/proc/zoneinfo"
+run --root "$D/zi-empty"
+t "strict: empty zoneinfo: exit 3" expect 3 "zi-empty/proc/zoneinfo: empty"
+mutate zi-noexmem
+sed -i '/zone    ExMem/,$d' "$D/zi-noexmem/proc/zoneinfo"
+run --root "$D/zi-noexmem"
+t "strict: zoneinfo without an ExMem zone, meminfo with ExMem: exit 3" \
+	expect 3 "zi-noexmem/proc/zoneinfo: no ExMem zone, but ExMemTotal is 1048576 kB"
+run --root "$F/none-online"
+t "ExMem support with nothing online is still fine" test "$rc" = 0
+
 echo "exmemstat host: $n tests, $failed failed"
 [ "$failed" = 0 ]
