@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -77,6 +78,7 @@ double exm_event_age(const struct exm_sample *s, const struct exm_dev *d);
 
 struct exm_sample {
 	double time;			/* CLOCK_MONOTONIC seconds */
+	struct timespec wall;		/* CLOCK_REALTIME, for -t and JSON */
 	double uptime;			/* /proc/uptime seconds, -1 unknown */
 	unsigned long long total_bytes;	/* ExMemTotal */
 	unsigned long long free_bytes;	/* ExMemFree */
@@ -107,18 +109,27 @@ struct exm_source {
  */
 int exm_read(struct exm_source *src, struct exm_sample *s);
 
-/* Per-second rate of event @e between two samples (0 if none). */
-double exm_rate(const struct exm_sample *prev, const struct exm_sample *cur,
-		enum exm_event e);
+/*
+ * Per-second rate of event @e into *@rate: between two samples, or since
+ * boot (/proc/uptime) when @prev is NULL, as vmstat's first line. False
+ * when it cannot be known: the kernel lacks the counter, it went down, the
+ * clock did not advance or the uptime is unknown. Never a made-up 0.
+ */
+bool exm_rate(const struct exm_sample *prev, const struct exm_sample *cur,
+	      enum exm_event e, double *rate);
 
-/* Output. @prev is NULL for one-shot output (no rates). */
+/*
+ * Output. @prev is NULL for the first sample of a run (rates since boot);
+ * @timestamp adds the wall clock (-t), @header the column header.
+ */
+void exm_print_timestamp(FILE *f, const struct exm_sample *s);
 void exm_print_summary(FILE *f, const struct exm_sample *s);
-void exm_print_devices(FILE *f, const struct exm_sample *s);
-void exm_print_interval_header(FILE *f);
+void exm_print_devices(FILE *f, const struct exm_sample *s, bool header);
+void exm_print_interval_header(FILE *f, bool timestamp);
 void exm_print_interval_line(FILE *f, const struct exm_sample *prev,
-			     const struct exm_sample *cur);
+			     const struct exm_sample *cur, bool timestamp);
 void exm_print_watch(FILE *f, const struct exm_sample *prev,
-		     const struct exm_sample *cur);
+		     const struct exm_sample *cur, bool timestamp);
 int exm_print_json(FILE *f, const struct exm_sample *prev,
 		   const struct exm_sample *cur);
 void exm_print_prometheus(FILE *f, const struct exm_sample *s);

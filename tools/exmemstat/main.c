@@ -39,6 +39,8 @@ struct options {
 	enum format format;
 	double interval;	/* seconds; 0: one sample */
 	unsigned long count;	/* samples; 0: until interrupted */
+	bool timestamp;		/* -t: the wall clock on each line */
+	bool one_header;	/* -n: the header only once */
 	const char *roots[MAX_ROOTS];	/* fixture roots, used in turn */
 	int nr_roots;
 	char *roots_buf;
@@ -60,6 +62,9 @@ static const char help_text[] =
 	"  -w, --watch        full-screen view with a usage bar per device\n"
 	"  -j, --json         JSON, one object per sample (json-c)\n"
 	"  -p, --prometheus   Prometheus text exposition (node_exporter textfile)\n"
+	"  -t, --timestamp    the wall clock (ISO 8601) on each interval line,\n"
+	"                     above each summary, table or screen\n"
+	"  -n, --one-header   print the header only once, not every 20 lines\n"
 	"  -r, --root DIR     read DIR/proc and DIR/sys instead of the system's;\n"
 	"                     DIR1:DIR2:... are read in turn, one per sample\n"
 	"                     (for fixtures; also EXMEMSTAT_ROOT)\n"
@@ -68,7 +73,8 @@ static const char help_text[] =
 	"\n"
 	"With INTERVAL (seconds, 0.1 to 3600), print a sample every INTERVAL,\n"
 	"COUNT (a positive integer) times or until interrupted, with per-second\n"
-	"rates from the deltas.\n"
+	"rates: the first line's are averages since boot (\"over\" says boot),\n"
+	"the next ones' are over the interval measured; \"-\" if unknown.\n"
 	"Exit status: 0 ok, 1 usage error, 2 the kernel has no ZONE_EXMEM,\n"
 	"3 a kernel file is unreadable or malformed, 4 write error.\n"
 	"See exmemstat(8).\n";
@@ -136,6 +142,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "prometheus", no_argument, NULL, 'p' },
 		{ "root", required_argument, NULL, 'r' },
+		{ "timestamp", no_argument, NULL, 't' },
+		{ "one-header", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -145,7 +153,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	if (env && env[0] && parse_roots(o, env))
 		return -1;
-	while ((c = getopt_long(argc, argv, "dwjpr:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dwjpr:tnhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->format = FMT_DEVICES;
@@ -164,6 +172,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 				fprintf(stderr, "exmemstat: bad --root '%s'\n", optarg);
 				return -1;
 			}
+			break;
+		case 't':
+			o->timestamp = true;
+			break;
+		case 'n':
+			o->one_header = true;
 			break;
 		case 'h':
 			print_help(stdout);
@@ -203,29 +217,41 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, "exmemstat: --prometheus takes no interval\n");
 		return -1;
 	}
+	if (o->format == FMT_PROMETHEUS && o->timestamp) {
+		fprintf(stderr,
+			"exmemstat: --prometheus takes no -t: the textfile collector wants no timestamps\n");
+		return -1;
+	}
 	return 0;
 }
 
 static void print_sample(const struct options *o, const struct exm_sample *prev,
 			 const struct exm_sample *cur, unsigned long n)
 {
+	bool header = !n || (!o->one_header && n % HEADER_EVERY == 0);
+
 	switch (o->format) {
 	case FMT_TABLE:
 		if (!o->interval) {
+			if (o->timestamp)
+				exm_print_timestamp(stdout, cur);
 			exm_print_summary(stdout, cur);
 			break;
 		}
-		if (n % HEADER_EVERY == 0)
-			exm_print_interval_header(stdout);
-		exm_print_interval_line(stdout, prev, cur);
+		if (header)
+			exm_print_interval_header(stdout, o->timestamp);
+		exm_print_interval_line(stdout, prev, cur, o->timestamp);
 		break;
 	case FMT_DEVICES:
-		if (n)
+		/* Whole tables; with -n, one header and then the rows. */
+		if (n && !o->one_header)
 			putchar('\n');
-		exm_print_devices(stdout, cur);
+		if (o->timestamp)
+			exm_print_timestamp(stdout, cur);
+		exm_print_devices(stdout, cur, !n || !o->one_header);
 		break;
 	case FMT_WATCH:
-		exm_print_watch(stdout, prev, cur);
+		exm_print_watch(stdout, prev, cur, o->timestamp);
 		break;
 	case FMT_JSON:
 		exm_print_json(stdout, prev, cur);

@@ -4,9 +4,12 @@
  * lines, the full-screen watch view, JSON (json-c) and Prometheus text.
  * Field names follow the kernel files they come from.
  */
+#define _GNU_SOURCE		/* tm_gmtoff */
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "exmemstat.h"
 
@@ -39,6 +42,49 @@ static unsigned long long dev_used(const struct exm_dev *d)
 static const char *or_dash(const char *s)
 {
 	return s && s[0] ? s : "-";
+}
+
+/*
+ * The sample's wall clock in local time, ISO 8601 with the UTC offset
+ * ("2026-11-30T08:51:00+01:00"), as -t prints it.
+ */
+static void format_local_time(const struct exm_sample *s, char *buf,
+			      size_t len)
+{
+	long off;
+	struct tm tm;
+	size_t n;
+
+	if (!localtime_r(&s->wall.tv_sec, &tm) ||
+	    !(n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm))) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	off = tm.tm_gmtoff / 60;
+	snprintf(buf + n, len - n, "%c%02ld:%02ld", off < 0 ? '-' : '+',
+		 labs(off) / 60, labs(off) % 60);
+}
+
+/* The sample's wall clock in UTC, "2026-11-30T07:51:00.123Z" (JSON). */
+static void format_utc_time(const struct exm_sample *s, char *buf, size_t len)
+{
+	struct tm tm;
+	size_t n;
+
+	if (!gmtime_r(&s->wall.tv_sec, &tm) ||
+	    !(n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm))) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	snprintf(buf + n, len - n, ".%03ldZ", s->wall.tv_nsec / 1000000);
+}
+
+void exm_print_timestamp(FILE *f, const struct exm_sample *s)
+{
+	char when[64];
+
+	format_local_time(s, when, sizeof(when));
+	fprintf(f, "timestamp: %s\n", when);
 }
 
 void exm_print_summary(FILE *f, const struct exm_sample *s)
@@ -95,7 +141,7 @@ static void format_age(double age, char *buf, size_t len)
 	snprintf(buf, len, "%.0f%c", age / units[i].secs, units[i].unit);
 }
 
-void exm_print_devices(FILE *f, const struct exm_sample *s)
+void exm_print_devices(FILE *f, const struct exm_sample *s, bool header)
 {
 	int i;
 
@@ -103,10 +149,11 @@ void exm_print_devices(FILE *f, const struct exm_sample *s)
 		fprintf(f, "no ExMem devices\n");
 		return;
 	}
-	fprintf(f, "%-12s %4s %10s %10s %10s %10s %8s %-8s %-9s %-19s %7s %6s %s\n",
-		"device", "node", "cap_MiB", "online_MiB", "free_MiB",
-		"used_MiB", "pinned", "state", "health", "last_event", "since",
-		"errors", "link");
+	if (header)
+		fprintf(f, "%-12s %4s %10s %10s %10s %10s %8s %-8s %-9s %-19s %7s %6s %s\n",
+			"device", "node", "cap_MiB", "online_MiB", "free_MiB",
+			"used_MiB", "pinned", "state", "health", "last_event",
+			"since", "errors", "link");
 	for (i = 0; i < s->nr_devs; i++) {
 		const struct exm_dev *d = &s->devs[i];
 		char since[16];
@@ -138,13 +185,19 @@ static const struct {
 
 #define NR_RATE_COLS ARRAY_SIZE(rate_cols)
 
-void exm_print_interval_header(FILE *f)
+/* The width of the interval lines' "over" column ("boot", "3600.0s"). */
+#define OVER_WIDTH	7
+
+void exm_print_interval_header(FILE *f, bool timestamp)
 {
 	size_t i;
 
 	fprintf(f, "%10s %10s %10s", "total_MiB", "free_MiB", "pinned");
 	for (i = 0; i < NR_RATE_COLS; i++)
 		fprintf(f, " %10s", rate_cols[i].title);
+	fprintf(f, " %*s", OVER_WIDTH, "over");
+	if (timestamp)
+		fprintf(f, " %s", "timestamp");
 	fputc('\n', f);
 }
 
@@ -158,28 +211,59 @@ static unsigned long long total_pinned(const struct exm_sample *s)
 	return p;
 }
 
-void exm_print_interval_line(FILE *f, const struct exm_sample *prev,
-			     const struct exm_sample *cur)
+/*
+ * What the rates of a line are over: "boot" for the first line (averages
+ * since boot, as vmstat's first line), else the interval measured ("2.0s";
+ * "-" if the clock did not advance).
+ */
+static void format_over(const struct exm_sample *prev,
+			const struct exm_sample *cur, char *buf, size_t len)
 {
+	double dt = prev ? cur->time - prev->time : 0;
+
+	if (!prev)
+		snprintf(buf, len, "boot");
+	else if (dt > 0)
+		snprintf(buf, len, "%.1fs", dt);
+	else
+		snprintf(buf, len, "-");
+}
+
+void exm_print_interval_line(FILE *f, const struct exm_sample *prev,
+			     const struct exm_sample *cur, bool timestamp)
+{
+	char over[32], when[64];
+	double rate;
 	size_t i;
 
 	fprintf(f, "%10.1f %10.1f %10llu", mib(cur->total_bytes),
 		mib(cur->free_bytes), total_pinned(cur));
-	for (i = 0; i < NR_RATE_COLS; i++)
-		fprintf(f, " %10.1f",
-			prev ? exm_rate(prev, cur, rate_cols[i].event) : 0.0);
+	for (i = 0; i < NR_RATE_COLS; i++) {
+		if (exm_rate(prev, cur, rate_cols[i].event, &rate))
+			fprintf(f, " %10.1f", rate);
+		else
+			fprintf(f, " %10s", "-");
+	}
+	format_over(prev, cur, over, sizeof(over));
+	fprintf(f, " %*s", OVER_WIDTH, over);
+	if (timestamp) {
+		format_local_time(cur, when, sizeof(when));
+		fprintf(f, " %s", when);
+	}
 	fputc('\n', f);
 }
 
 #define BAR_WIDTH 40
 
 void exm_print_watch(FILE *f, const struct exm_sample *prev,
-		     const struct exm_sample *cur)
+		     const struct exm_sample *cur, bool timestamp)
 {
 	char bar[BAR_WIDTH + 1];
 	int i, used;
 
 	fputs("\033[H\033[2J", f);	/* home, clear screen */
+	if (timestamp)
+		exm_print_timestamp(f, cur);
 	exm_print_summary(f, cur);
 	fputc('\n', f);
 	for (i = 0; i < cur->nr_devs; i++) {
@@ -196,8 +280,8 @@ void exm_print_watch(FILE *f, const struct exm_sample *prev,
 			or_dash(d->health));
 	}
 	fputc('\n', f);
-	exm_print_interval_header(f);
-	exm_print_interval_line(f, prev, cur);
+	exm_print_interval_header(f, false);
+	exm_print_interval_line(f, prev, cur, false);
 	fflush(f);
 }
 
@@ -272,10 +356,16 @@ int exm_print_json(FILE *f, const struct exm_sample *prev,
 	json_object *root = json_object_new_object();
 	json_object *ev = json_object_new_object();
 	json_object *tot = json_object_new_object();
+	char when[64];
+	double rate;
 	int i;
 
+	format_utc_time(cur, when, sizeof(when));
 	json_object_object_add(root, "version", json_object_new_int(1));
+	json_object_object_add(root, "timestamp", json_object_new_string(when));
 	json_object_object_add(root, "time", json_object_new_double(cur->time));
+	json_object_object_add(root, "uptime", cur->uptime >= 0 ?
+			       json_object_new_double(cur->uptime) : NULL);
 	add_u64(tot, "total_bytes", cur->total_bytes);
 	add_u64(tot, "free_bytes", cur->free_bytes);
 	add_u64(tot, "used_bytes", cur->total_bytes > cur->free_bytes ?
@@ -292,12 +382,11 @@ int exm_print_json(FILE *f, const struct exm_sample *prev,
 		json_object *rates = json_object_new_object();
 
 		for (i = 0; i < EXM_NR_EVENTS; i++) {
-			json_object *rate;
-
 			if (!cur->has_event[i])
 				continue;
-			rate = json_object_new_double(exm_rate(prev, cur, i));
-			json_object_object_add(rates, exm_event_names[i], rate);
+			json_object_object_add(rates, exm_event_names[i],
+					       exm_rate(prev, cur, i, &rate) ?
+					       json_object_new_double(rate) : NULL);
 		}
 		json_object_object_add(root, "rates_per_second", rates);
 	}

@@ -375,6 +375,12 @@ static int read_zoneinfo(struct exm_source *src, struct exm_sample *s)
 		err = fail(src,
 			   "%s:%d: node %d ExMem zone is truncated (no free, present or managed)",
 			   l.path, l.n, cur->nid);
+	if (!err && !l.n)
+		err = fail(src, "%s: empty", l.path);
+	/* A kernel with ZONE_EXMEM lists the zone for every node. */
+	if (!err && !s->nr_nodes && s->total_bytes)
+		err = fail(src, "%s: no ExMem zone, but ExMemTotal is %llu kB",
+			   l.path, s->total_bytes / 1024);
 	lines_close(&l);
 	if (!err)
 		drop_empty_nodes(s);
@@ -756,6 +762,15 @@ static int sample_time(struct exm_source *src, struct exm_sample *s)
 	return EXM_EXIT_OK;
 }
 
+/* The wall clock of a sample: always the real one, even for fixtures. */
+static int sample_wall(struct exm_source *src, struct exm_sample *s)
+{
+	if (clock_gettime(CLOCK_REALTIME, &s->wall))
+		return fail(src, "clock_gettime(CLOCK_REALTIME): %s",
+			    strerror(errno));
+	return EXM_EXIT_OK;
+}
+
 /* Seconds since boot, the clock of last_event_time; -1 if unknown. */
 static int sample_uptime(struct exm_source *src, struct exm_sample *s)
 {
@@ -857,6 +872,8 @@ int exm_read(struct exm_source *src, struct exm_sample *s)
 	if (!err)
 		err = sample_time(src, s);
 	if (!err)
+		err = sample_wall(src, s);
+	if (!err)
 		err = sample_uptime(src, s);
 	if (!err)
 		err = read_meminfo(src, s);
@@ -879,12 +896,22 @@ int exm_read(struct exm_source *src, struct exm_sample *s)
 	return EXM_EXIT_OK;
 }
 
-double exm_rate(const struct exm_sample *prev, const struct exm_sample *cur,
-		enum exm_event e)
+bool exm_rate(const struct exm_sample *prev, const struct exm_sample *cur,
+	      enum exm_event e, double *rate)
 {
-	double dt = cur->time - prev->time;
+	unsigned long long from = 0;
+	double dt = cur->uptime;	/* since boot; -1 if unknown */
 
-	if (dt <= 0 || cur->events[e] < prev->events[e])
-		return 0;
-	return (cur->events[e] - prev->events[e]) / dt;
+	if (!cur->has_event[e])
+		return false;
+	if (prev) {
+		if (!prev->has_event[e])
+			return false;
+		from = prev->events[e];
+		dt = cur->time - prev->time;
+	}
+	if (dt <= 0 || cur->events[e] < from)
+		return false;
+	*rate = (cur->events[e] - from) / dt;
+	return true;
 }

@@ -55,7 +55,7 @@ check "interval: header and two lines" '[ "$(wc -l <<<"$out")" = 3 ]'
 # t1 - t0 = 2 s: 2000 allocations -> 1000/s, 400 fallbacks -> 200/s,
 # 64 offline migrations within ExMem -> 32/s.
 check "interval: rates from the deltas" \
-	'tail -1 <<<"$out" | grep -qE "^ +1024.0 +869.1 +14 +1000.0 +200.0 +1.0 +0.0 +32.0 +0.0 +0.0$"'
+	'tail -1 <<<"$out" | grep -qE "^ +1024.0 +869.1 +14 +1000.0 +200.0 +1.0 +0.0 +32.0 +0.0 +0.0 +2.0s$"'
 
 run --root $T0:$T1 --json 0.1 2
 check "json: one object per sample" '[ "$(wc -l <<<"$out")" = 2 ]'
