@@ -433,6 +433,8 @@ TEST_F_TIMEOUT(pins, pin_spread_over_two_blocks_a_pin_past_the_budget_moves_into
 	       sp.dax, sp.block[0], sp.block[1], sp.len / MIB);
 	for (i = 0; i < 2; i++)
 		exmem_fill_pattern(sp.map + sp.off[i], PAGE);
+	/* The filling took the first block's free pages: give them back. */
+	unmap_all_but_two(&sp);
 
 	/*
 	 * Registered in order: the first makes its block the device's pin
@@ -461,7 +463,6 @@ TEST_F_TIMEOUT(pins, pin_spread_over_two_blocks_a_pin_past_the_budget_moves_into
 	EXPECT_STREQ("1 1", pin_blocks);
 
 	/* The block past the budget stays unpluggable; the pin block not. */
-	unmap_all_but_two(&sp);
 	self->offlined = sp.block[1] + 1;
 	EXPECT_EQ(0, exmem_block_offline_within(sp.block[1], 300));
 	EXPECT_EQ(-EBUSY, exmem_block_offline_within(sp.block[0], 300));

@@ -51,12 +51,13 @@ static const char *or_dash(const char *s)
 static void format_local_time(const struct exm_sample *s, char *buf,
 			      size_t len)
 {
-	long off;
 	struct tm tm;
-	size_t n;
+	size_t n = 0;
+	long off;
 
-	if (!localtime_r(&s->wall.tv_sec, &tm) ||
-	    !(n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm))) {
+	if (localtime_r(&s->wall.tv_sec, &tm))
+		n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!n) {
 		snprintf(buf, len, "-");
 		return;
 	}
@@ -69,10 +70,11 @@ static void format_local_time(const struct exm_sample *s, char *buf,
 static void format_utc_time(const struct exm_sample *s, char *buf, size_t len)
 {
 	struct tm tm;
-	size_t n;
+	size_t n = 0;
 
-	if (!gmtime_r(&s->wall.tv_sec, &tm) ||
-	    !(n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm))) {
+	if (gmtime_r(&s->wall.tv_sec, &tm))
+		n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!n) {
 		snprintf(buf, len, "-");
 		return;
 	}
