@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -51,7 +50,6 @@
 #define BYSTANDER	(64 * MIB)
 /* How long a hog may take to be stopped; its expiry fails the test. */
 #define HOG_TIMEOUT_S	600
-#define KLOG_SIZE	(1 << 22)
 /* The ExMem the tests fill: a whole number of memory blocks. */
 #define EXMEM_KEEP	(256 * MIB)
 
@@ -190,40 +188,6 @@ static pid_t hog_start(enum hog_kind kind, size_t len)
 	_exit(0);
 }
 
-/* A kernel log marker, in the log's own order. */
-static void klog_mark(const char *what)
-{
-	char line[128];
-
-	snprintf(line, sizeof(line), "exmem-test: %s\n", what);
-	exmem_write_file("/dev/kmsg", line);
-}
-
-/* The kernel log after the last @marker (malloc'd), or NULL. */
-static char *klog_since(const char *marker)
-{
-	char *buf = malloc(KLOG_SIZE + 1), *at, *next;
-	int n;
-
-	if (!buf)
-		return NULL;
-	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, KLOG_SIZE);
-	if (n < 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	at = strstr(buf, marker);
-	if (!at) {
-		free(buf);
-		return NULL;
-	}
-	while ((next = strstr(at + 1, marker)))
-		at = next;
-	memmove(buf, at, strlen(at) + 1);
-	return buf;
-}
-
 /* What happened while a hog ran. */
 struct outcome {
 	int hog_status;		/* its wait status */
@@ -278,7 +242,7 @@ static void run_hog(struct __test_metadata *_metadata, enum hog_kind kind,
 	close(fd[0]);
 	o->cache_before_kb = file_lru_kb();
 
-	klog_mark("expect oom begin");
+	exmem_klog_mark("expect oom begin");
 	reclaim_counts(&stalls, &compact, &scanned);
 	hog = hog_start(kind, len);
 	ASSERT_LT(0, hog);
@@ -308,9 +272,9 @@ static void run_hog(struct __test_metadata *_metadata, enum hog_kind kind,
 		kill(hog, SIGKILL);
 		waitpid(hog, &o->hog_status, 0);
 	}
-	klog_mark("expect oom end");
+	exmem_klog_mark("expect oom end");
 	o->cache_after_kb = file_lru_kb();
-	o->klog = klog_since("exmem-test: expect oom begin");
+	o->klog = exmem_klog_since("exmem-test: expect oom begin");
 
 	close(fd[1]);
 	waitpid(by, &o->bystander_status, 0);

@@ -9,6 +9,7 @@
  * EBUSY at once; after the unpin the same offline succeeds. The data
  * survives every step.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -144,6 +145,7 @@ TEST_F_TIMEOUT(pin, pinned_block_offline_is_ebusy_then_succeeds_after_unpin, 600
 
 	unsigned long id = self->pfns[0] / self->block_pages;
 	long before = exmem_devices_pinned();
+	char why[160], *log;
 
 	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "50"));
 	pin_buffer(_metadata, self);
@@ -156,8 +158,17 @@ TEST_F_TIMEOUT(pin, pinned_block_offline_is_ebusy_then_succeeds_after_unpin, 600
 	EXPECT_EQ(before + NR_PAGES, exmem_devices_pinned());
 
 	/* Refused at once, not retried until a signal, for the pins. */
+	exmem_klog_mark("pinned offline");
 	EXPECT_EQ(-EBUSY, exmem_block_set_state(block, "offline"));
 	EXPECT_EQ(refused + 1, exmem_vmstat("exmem_offline_pinned"));
+	/* The log names the block, its pinned pages and who pinned them. */
+	snprintf(why, sizeof(why),
+		 "exmem: %s: %ld long-term pinned pages (last pinned by %.15s[%d])",
+		 block, atol(pinned), program_invocation_short_name, getpid());
+	log = exmem_klog_since("exmem-test: pinned offline");
+	ASSERT_NE(NULL, log);
+	EXPECT_NE(NULL, strstr(log, why)) TH_LOG("no \"%s\" in the log", why);
+	free(log);
 	EXPECT_EQ(0, exmem_block_attr(block, "state", pinned, sizeof(pinned)));
 	EXPECT_STREQ("online", pinned);
 

@@ -110,18 +110,6 @@ FIXTURE_TEARDOWN(pins)
 		EXPECT_EQ(0, exmem_block_set_state(block, "online_exmem"));
 }
 
-/* @len bytes of MAP_EXMEM anonymous memory, every page present. */
-static char *map_exmem_present(size_t len)
-{
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	memset(p, 0x5a, len);
-	return p;
-}
-
 /* Where the pages of @buf are: all present, all ExMem; their PFNs. */
 static void expect_all_exmem(struct __test_metadata *_metadata,
 			     const char *buf, size_t len, unsigned long *pfns)
@@ -192,7 +180,7 @@ TEST_F(pins, gup_fast_longterm_pins_are_counted_like_the_slow_path)
 	unsigned long pfns[64], after[64];
 	long inplace = exmem_vmstat("exmem_pin_inplace");
 	long before = exmem_devices_pinned();
-	char *buf = map_exmem_present(len);
+	char *buf = exmem_map_touched(len, MAP_EXMEM);
 
 	ASSERT_NE(NULL, buf);
 	expect_all_exmem(_metadata, buf, len, pfns);
@@ -220,7 +208,7 @@ static long child_pins_in_exmem(void)
 	pid = fork();
 	if (!pid) {
 		unsigned long in_exmem = 0, present;
-		char *buf = map_exmem_present(16 * PAGE);
+		char *buf = exmem_map_touched(16 * PAGE, MAP_EXMEM);
 		int ring = exmem_uring_setup();
 
 		if (buf && ring >= 0 && !register_buffer(ring, buf, 16 * PAGE, 1)) {
@@ -282,7 +270,7 @@ static int child_exits_pinned(void)
 	pid_t pid = fork();
 
 	if (!pid) {
-		char *buf = map_exmem_present(32 * PAGE);
+		char *buf = exmem_map_touched(32 * PAGE, MAP_EXMEM);
 		int ring = exmem_uring_setup();
 
 		_exit(buf && ring >= 0 && !register_buffer(ring, buf, 32 * PAGE, 1) &&
@@ -303,7 +291,7 @@ TEST_F(pins, pin_lifecycle_counts_return_to_zero_after_unpin_exit_fork_munmap_mr
 	ASSERT_EQ(0, exmem_devices_pinned()) TH_LOG("pins left by another test");
 
 	/* Unregister. */
-	buf = map_exmem_present(len);
+	buf = exmem_map_touched(len, MAP_EXMEM);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, register_buffer(self->ring, buf, len, 1));
 	EXPECT_EQ(32, exmem_devices_pinned());
@@ -333,7 +321,7 @@ TEST_F(pins, pin_lifecycle_counts_return_to_zero_after_unpin_exit_fork_munmap_mr
 	EXPECT_EQ(0, exmem_devices_pinned());
 
 	/* mremap of a pinned range moves the mapping, not the pins. */
-	buf = map_exmem_present(len);
+	buf = exmem_map_touched(len, MAP_EXMEM);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, register_buffer(self->ring, buf, len, 1));
 	moved = mremap(buf, len, 2 * len, MREMAP_MAYMOVE);
@@ -522,7 +510,7 @@ TEST_F_TIMEOUT(pins, short_term_pin_in_flight_makes_offline_wait_then_succeed, 6
 	struct slow_read r = { .ret = -1 };
 	pthread_t reader;
 
-	r.buf = map_exmem_present(SLOW_LEN);
+	r.buf = exmem_map_touched(SLOW_LEN, MAP_EXMEM);
 	ASSERT_NE(NULL, r.buf);
 	expect_all_exmem(_metadata, r.buf, SLOW_LEN, pfns);
 	id = pfns[0] / exmem_block_pages();
@@ -562,7 +550,7 @@ TEST_F_TIMEOUT(pins, legacy_dio_leaves_counts_unchanged_and_the_block_offlines, 
 	int fd;
 
 	make_vfat_file(_metadata, self);
-	buf = map_exmem_present(DIO_LEN);
+	buf = exmem_map_touched(DIO_LEN, MAP_EXMEM);
 	ASSERT_NE(NULL, buf);
 	expect_all_exmem(_metadata, buf, DIO_LEN, pfns);
 	id = pfns[0] / exmem_block_pages();

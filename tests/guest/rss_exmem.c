@@ -54,18 +54,6 @@ static unsigned long pages_in_exmem(struct __test_metadata *_metadata,
 	return in_exmem;
 }
 
-/* LEN bytes with a zone flag, faulted in. */
-static char *map_touched(int zone_flag)
-{
-	char *p = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | zone_flag, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	memset(p, 0x5a, LEN);
-	return p;
-}
-
 FIXTURE(rss)
 {
 	long base;
@@ -84,7 +72,7 @@ FIXTURE_TEARDOWN(rss)
 
 TEST_F_TIMEOUT(rss, rss_exmem_counts_the_pages_pagemap_finds_in_exmem, 120)
 {
-	char *p = map_touched(MAP_EXMEM);
+	char *p = exmem_map_touched(LEN, MAP_EXMEM);
 
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(PAGES, pages_in_exmem(_metadata, p));
@@ -95,7 +83,7 @@ TEST_F_TIMEOUT(rss, rss_exmem_counts_the_pages_pagemap_finds_in_exmem, 120)
 
 TEST_F_TIMEOUT(rss, rss_exmem_ignores_memory_outside_exmem, 120)
 {
-	char *p = map_touched(MAP_NORMAL);
+	char *p = exmem_map_touched(LEN, MAP_NORMAL);
 
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, pages_in_exmem(_metadata, p));
@@ -106,7 +94,7 @@ TEST_F_TIMEOUT(rss, rss_exmem_ignores_memory_outside_exmem, 120)
 /* A child shares the parent's pages: they count in both, until it writes. */
 TEST_F_TIMEOUT(rss, rss_exmem_follows_fork_and_copy_on_write, 120)
 {
-	char *p = map_touched(MAP_EXMEM);
+	char *p = exmem_map_touched(LEN, MAP_EXMEM);
 	int status;
 	pid_t pid;
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
@@ -574,6 +575,17 @@ char *exmem_map_bound(size_t len)
 	return p;
 }
 
+char *exmem_map_touched(size_t len, int zone_flag)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | zone_flag, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x5a, len);
+	return p;
+}
+
 bool exmem_node_has_cpus(int nid)
 {
 	char path[128], buf[256];
@@ -764,6 +776,41 @@ int exmem_uring_setup(void)
 int exmem_uring_register(int ring, unsigned int op, void *arg, unsigned int nr)
 {
 	return syscall(__NR_io_uring_register, ring, op, arg, nr);
+}
+
+/* All of the kernel log buffer (4 MiB is more than this guest keeps). */
+#define EXMEM_KLOG_SIZE	(1 << 22)
+
+void exmem_klog_mark(const char *what)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "exmem-test: %s\n", what);
+	exmem_write_file("/dev/kmsg", line);
+}
+
+char *exmem_klog_since(const char *marker)
+{
+	char *buf = malloc(EXMEM_KLOG_SIZE + 1), *at, *next;
+	int n;
+
+	if (!buf)
+		return NULL;
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, EXMEM_KLOG_SIZE);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	at = strstr(buf, marker);
+	if (!at) {
+		free(buf);
+		return NULL;
+	}
+	while ((next = strstr(at + 1, marker)))
+		at = next;
+	memmove(buf, at, strlen(at) + 1);
+	return buf;
 }
 
 long exmem_zspages(bool exmem)

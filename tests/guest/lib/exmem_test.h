@@ -173,6 +173,11 @@ unsigned long exmem_node_mask(void);
  * ExMem nodes, not yet touched. NULL on error.
  */
 char *exmem_map_bound(size_t len);
+/*
+ * @len bytes of private anonymous memory mapped with @zone_flag (MAP_EXMEM,
+ * MAP_NORMAL or 0), every page written (present). NULL on error.
+ */
+char *exmem_map_touched(size_t len, int zone_flag);
 /* The kernel's debugfs allocation hook (mm/zone_exmem/alloc.c). */
 #define EXMEM_ALLOC_TEST "/sys/kernel/debug/exmem/alloc_test"
 /* Pages per zone of an alloc_test run; "failed" for failed allocations. */
@@ -297,5 +302,13 @@ long exmem_pgrp_anon_kb(pid_t pgid);
  * of anonymous memory: its pages are in memory. 0 or -ETIMEDOUT.
  */
 int exmem_wait_load(pid_t pgid, long kb, int timeout_s);
+
+/*
+ * The kernel log: exmem_klog_mark() writes "exmem-test: @what" into it (in
+ * its own order); exmem_klog_since() returns what follows the last line
+ * containing @marker (malloc'd), or NULL.
+ */
+void exmem_klog_mark(const char *what);
+char *exmem_klog_since(const char *marker);
 
 #endif /* EXMEM_TEST_H */
