@@ -102,15 +102,22 @@ static unsigned long bad_pages(const char *p, size_t len)
 	return bad;
 }
 
-/* The spilling region: small enough to check every byte of quickly. */
-#define PROBE		(160UL << 20)
-/* What a filler leaves free of the tier it fills. */
+/* What a filler leaves free of ExMem (of DRAM: see fill_to_headroom()). */
 #define HEADROOM	(64UL << 20)
+
+/*
+ * The spilling region: 96 MiB more than the DRAM headroom (160 MiB but on
+ * the debug kernel), small enough to check every byte of quickly.
+ */
+static size_t probe_bytes(void)
+{
+	return exmem_pressure_headroom(HEADROOM >> 20) + (96UL << 20);
+}
 
 /*
  * In a child the OOM killer would choose first: lock @fill bytes of one
  * tier (@fill_flag: MAP_NORMAL fills DRAM, MAP_EXMEM fills ExMem) so that
- * HEADROOM is left of it, then fault in PROBE bytes of plain anonymous
+ * HEADROOM is left of it, then fault in probe_bytes() of plain anonymous
  * memory (4 KiB pages, filled by fill_pages()), more than the headroom.
  * Report where the probe's pages are, whether its data survived, and how
  * many pages reclaim scanned meanwhile. A child killed before reporting
@@ -119,6 +126,7 @@ static unsigned long bad_pages(const char *p, size_t len)
 static void spill(struct __test_metadata *_metadata, int fill_flag,
 		  size_t fill, struct spill *out)
 {
+	size_t probe = probe_bytes();
 	int fd[2];
 	pid_t pid;
 	int status;
@@ -135,18 +143,18 @@ static void spill(struct __test_metadata *_metadata, int fill_flag,
 			 MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED | fill_flag,
 			 -1, 0) == MAP_FAILED)
 			_exit(1);
-		p = mmap(NULL, PROBE, PROT_READ | PROT_WRITE,
+		p = mmap(NULL, probe, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			_exit(1);
-		madvise(p, PROBE, MADV_NOHUGEPAGE);
+		madvise(p, probe, MADV_NOHUGEPAGE);
 		r.reclaim_scans = reclaim_scans();
-		fill_pages(p, PROBE);
+		fill_pages(p, probe);
 		r.reclaim_scans = reclaim_scans() - r.reclaim_scans;
 		/* Where the pages are first: checking swaps them back in. */
-		if (exmem_count_pages_of(0, p, PROBE, &r.where))
+		if (exmem_count_pages_of(0, p, probe, &r.where))
 			_exit(2);
-		r.bad_pages = bad_pages(p, PROBE);
+		r.bad_pages = bad_pages(p, probe);
 		_exit(write(fd[1], &r, sizeof(r)) == sizeof(r) ? 0 : 3);
 	}
 	close(fd[1]);
@@ -163,12 +171,16 @@ static void spill(struct __test_metadata *_metadata, int fill_flag,
 	ASSERT_EQ(0, out->bad_pages);
 }
 
-/* Bytes to lock so that HEADROOM is left free of DRAM (or of ExMem). */
+/*
+ * Bytes to lock so that HEADROOM is left free of ExMem, or of DRAM: there
+ * the kernel's own allocations need it, more on the debug kernel.
+ */
 static size_t fill_to_headroom(bool exmem)
 {
 	size_t free = free_pages(exmem) << 12;
+	size_t room = exmem ? HEADROOM : exmem_pressure_headroom(HEADROOM >> 20);
 
-	return free > HEADROOM ? free - HEADROOM : 0;
+	return free > room ? free - room : 0;
 }
 
 FIXTURE(user_default)

@@ -70,20 +70,6 @@ static void fill_dram_until(unsigned long left, unsigned long cap)
 }
 
 /*
- * How much DRAM the pressure test leaves free for its kernel load: 160 MiB,
- * or EXMEM_PRESSURE_HEADROOM_MIB from the kernel command line. make stress
- * gives the debug kernel more: KASAN's quarantine, kmemleak and page_owner
- * make the same load cost several times as much kernel memory there.
- */
-static unsigned long pressure_headroom(void)
-{
-	const char *s = getenv("EXMEM_PRESSURE_HEADROOM_MIB");
-	unsigned long mib = s ? strtoul(s, NULL, 0) : 0;
-
-	return (mib ? mib : 160) * MIB;
-}
-
-/*
  * The fork storm runs in a small helper forked before DRAM is filled: forking
  * the test process itself would copy the page tables of all its memory.
  * The helper forks NR_CHILDREN sleepers when it reads a byte from @go.
@@ -260,7 +246,7 @@ TEST_F_TIMEOUT(pressure, no_unmovable_kernel_page_in_exmem, 600)
 	 * memory in ExMem too, then the kernel load: kernel allocations must
 	 * squeeze into what DRAM has left while ExMem has plenty free.
 	 */
-	fill_dram_until(pressure_headroom(), 4096 * MIB);
+	fill_dram_until(exmem_pressure_headroom(160), 4096 * MIB);
 	ASSERT_EQ(0, fill_exmem(256 * MIB));
 	TH_LOG("DRAM free before the load: %lu MiB", dram_free() / MIB);
 	ASSERT_EQ(1, write(go, "g", 1));

@@ -781,6 +781,14 @@ int exmem_uring_register(int ring, unsigned int op, void *arg, unsigned int nr)
 /* All of the kernel log buffer (4 MiB is more than this guest keeps). */
 #define EXMEM_KLOG_SIZE	(1 << 22)
 
+unsigned long exmem_pressure_headroom(unsigned long default_mib)
+{
+	const char *s = getenv("EXMEM_PRESSURE_HEADROOM_MIB");
+	unsigned long mib = s ? strtoul(s, NULL, 0) : 0;
+
+	return (mib ? mib : default_mib) << 20;
+}
+
 void exmem_klog_mark(const char *what)
 {
 	char line[128];

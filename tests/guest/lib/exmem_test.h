@@ -308,6 +308,14 @@ int exmem_wait_load(pid_t pgid, long kb, int timeout_s);
  * its own order); exmem_klog_since() returns what follows the last line
  * containing @marker (malloc'd), or NULL.
  */
+/*
+ * DRAM that a test filling memory leaves free for the kernel, in bytes:
+ * EXMEM_PRESSURE_HEADROOM_MIB from the kernel command line (make stress
+ * gives the debug kernel more: KASAN's quarantine, kmemleak and page_owner
+ * make the same load cost several times as much kernel memory), else
+ * @default_mib.
+ */
+unsigned long exmem_pressure_headroom(unsigned long default_mib);
 void exmem_klog_mark(const char *what);
 char *exmem_klog_since(const char *marker);
 
