@@ -6,17 +6,18 @@
  * keep memory unpluggable anyway:
  *
  * - a long-term pin (FOLL_LONGTERM) kept in place is recorded on its memory
- *   block: one bit per pinned folio, set by GUP once the pin is held and
- *   cleared when the folio's last pin is dropped. Blocks and devices count
- *   the pages these folios hold, so re-pinning a folio counts nothing new.
+ *   block: one bit per page of the pinned folio, set by GUP once the pin is
+ *   held and cleared when the folio's last pin is dropped. Blocks and
+ *   devices count the bits, so re-pinning a folio counts nothing new.
  *   Short-term pins (O_DIRECT, splice, process_vm_*) are not recorded:
  *   offlining waits for them to end, exactly as on ZONE_MOVABLE;
  * - the budget is in blocks: at most vm.exmem_pin_budget_pct of a device's
  *   blocks may hold long-term pins (its pin blocks). A block becomes a pin
  *   block with its first long-term pin and stops being one with its last.
  *   A folio in any other block is not long-term pinnable once the device's
- *   pin blocks are all taken, and GUP migrates it to ordinary memory first,
- *   exactly as for ZONE_MOVABLE;
+ *   pin blocks are all taken, and GUP migrates it first, as for
+ *   ZONE_MOVABLE: into a free page of a pin block (small folios), else to
+ *   ordinary memory;
  * - offlining a block that holds long-term pins fails at once with -EBUSY,
  *   naming the block, its pinned pages and the last task that pinned there,
  *   instead of retrying until a signal arrives.
