@@ -40,7 +40,7 @@ struct exmem_dev {
 	unsigned long nr_blocks;	/* online ExMem blocks, exmem_devs_lock */
 	/* Long-term pins kept in place on its blocks (pin.c). */
 	spinlock_t pin_lock;		/* IRQ-safe; innermost */
-	long pinned_pages;		/* pages of pinned folios, pin_lock */
+	long pinned_pages;		/* its blocks' pinned_pages, pin_lock */
 	unsigned long pin_blocks;	/* blocks with pinned_pages, pin_lock */
 	struct rcu_head rcu;
 
@@ -62,8 +62,8 @@ struct exmem_dev {
  * pageblocks; @sibling_isolated: offline.c did, while another block of the
  * same device is being offlined. Both under the device hotplug lock, and
  * never both set. The pin fields are under the device's pin_lock: @pinned
- * has one bit per page, set at the head page of each folio that holds a
- * long-term pin in place, and @pinned_pages counts those folios' pages.
+ * has one bit per page, set for every page of each folio that holds a
+ * long-term pin in place, and @pinned_pages is its weight.
  */
 struct exmem_block {
 	struct exmem_dev *dev;

@@ -269,21 +269,20 @@ static void exmem_block_prune(struct exmem_block *blk)
  * exmem_block_going_offline() marks it offlining, then waits for the
  * takers it may have raced with; a taker that sees the mark backs off.
  */
+static void exmem_block_target_put(struct exmem_block *blk)
+{
+	if (atomic_dec_and_test(&blk->targeting))
+		wake_up_var(&blk->targeting);
+}
+
 static bool exmem_block_target_get(struct exmem_block *blk)
 {
 	atomic_inc(&blk->targeting);
 	smp_mb__after_atomic();		/* pairs with exmem_block_offlining() */
 	if (!READ_ONCE(blk->offlining))
 		return true;
-	if (atomic_dec_and_test(&blk->targeting))
-		wake_up_var(&blk->targeting);
+	exmem_block_target_put(blk);
 	return false;
-}
-
-static void exmem_block_target_put(struct exmem_block *blk)
-{
-	if (atomic_dec_and_test(&blk->targeting))
-		wake_up_var(&blk->targeting);
 }
 
 /*

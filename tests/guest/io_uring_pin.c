@@ -92,8 +92,7 @@ TEST_F_TIMEOUT(global, io_uring_fixed_buffer_is_pinned_in_place_and_blocks_offli
 	ASSERT_EQ(NR_PAGES, in_exmem);
 	snprintf(self->block, sizeof(self->block), "memory%lu",
 		 pfns[0] / block_pages);
-	for (i = 0; i < NR_PAGES; i++)
-		in_block += pfns[i] / block_pages == pfns[0] / block_pages;
+	in_block = exmem_pages_in_block(pfns, NR_PAGES, pfns[0] / block_pages);
 
 	iov.iov_base = buf;
 	iov.iov_len = LEN;

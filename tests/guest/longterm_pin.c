@@ -100,17 +100,6 @@ static bool pattern_intact(const char *buf)
 	return true;
 }
 
-/* How many of @pfns are in memory block @id. */
-static long pages_in_block(const unsigned long *pfns, unsigned long id,
-			   unsigned long block_pages)
-{
-	long n = 0, i;
-
-	for (i = 0; i < NR_PAGES; i++)
-		n += pfns[i] / block_pages == id;
-	return n;
-}
-
 /* memoryN of the first page of the buffer, as it was pinned. */
 static void block_of(unsigned long pfn, unsigned long block_pages, char *name,
 		     size_t len)
@@ -153,8 +142,7 @@ TEST_F_TIMEOUT(pin, pinned_block_offline_is_ebusy_then_succeeds_after_unpin, 600
 	ASSERT_EQ(0, exmem_block_attr(block, "exmem_pinned", pinned, sizeof(pinned)));
 	TH_LOG("%s: exmem_pinned %s", block, pinned);
 	/* Exactly the buffer's pages in the block, and in all devices. */
-	EXPECT_EQ(pages_in_block(self->pfns, id, self->block_pages),
-		  atol(pinned));
+	EXPECT_EQ(exmem_pages_in_block(self->pfns, NR_PAGES, id), atol(pinned));
 	EXPECT_EQ(before + NR_PAGES, exmem_devices_pinned());
 
 	/* Refused at once, not retried until a signal, for the pins. */

@@ -334,6 +334,7 @@ TEST_F(pins, pin_lifecycle_counts_return_to_zero_after_unpin_exit_fork_munmap_mr
 }
 
 /* Two pages of one device in two different blocks, found by filling. */
+#define SPREAD_MAX	(512 * MIB)	/* how much find_spread() maps */
 struct spread {
 	char *map;
 	size_t len;		/* of map, all of it touched */
@@ -348,7 +349,7 @@ struct spread {
  */
 static int find_spread(struct spread *sp)
 {
-	const size_t step = 8 * MIB, max = 512 * MIB;
+	const size_t step = 8 * MIB, max = SPREAD_MAX;
 	unsigned long pfns[8 * MIB / PAGE], in_exmem, present, first, nr, i;
 	unsigned long block_pages = exmem_block_pages();
 	char dax[64];
@@ -391,7 +392,7 @@ static void unmap_all_but_two(struct spread *sp)
 
 	munmap(sp->map, lo);
 	munmap(sp->map + lo + PAGE, hi - lo - PAGE);
-	munmap(sp->map + hi + PAGE, 512 * MIB - hi - PAGE);
+	munmap(sp->map + hi + PAGE, SPREAD_MAX - hi - PAGE);
 }
 
 /* A device's pin_blocks file: "used max". */
@@ -505,7 +506,7 @@ static bool read_under_way(void *arg)
 TEST_F_TIMEOUT(pins, short_term_pin_in_flight_makes_offline_wait_then_succeed, 600)
 {
 	unsigned long pfns[SLOW_LEN / PAGE], after[SLOW_LEN / PAGE];
-	unsigned long id, i, in_exmem, present, still;
+	unsigned long id, in_exmem, present;
 	long refused = exmem_vmstat("exmem_offline_pinned");
 	struct slow_read r = { .ret = -1 };
 	pthread_t reader;
@@ -536,9 +537,7 @@ TEST_F_TIMEOUT(pins, short_term_pin_in_flight_makes_offline_wait_then_succeed, 6
 	ASSERT_EQ(0, exmem_count_pages(r.buf, SLOW_LEN, &in_exmem, &present,
 				       after));
 	EXPECT_EQ(SLOW_LEN / PAGE, present);
-	for (still = 0, i = 0; i < SLOW_LEN / PAGE; i++)
-		still += after[i] / exmem_block_pages() == id;
-	EXPECT_EQ(0, still);
+	EXPECT_EQ(0, exmem_pages_in_block(after, SLOW_LEN / PAGE, id));
 }
 
 TEST_F_TIMEOUT(pins, legacy_dio_leaves_counts_unchanged_and_the_block_offlines, 600)

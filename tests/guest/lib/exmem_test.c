@@ -732,6 +732,17 @@ unsigned long exmem_block_pages(void)
 	return strtoull(buf, NULL, 16) / 4096;
 }
 
+unsigned long exmem_pages_in_block(const unsigned long *pfns, size_t n,
+				   unsigned long id)
+{
+	unsigned long block_pages = exmem_block_pages(), in = 0;
+	size_t i;
+
+	for (i = 0; block_pages && i < n; i++)
+		in += pfns[i] / block_pages == id;
+	return in;
+}
+
 long exmem_block_id_pinned(unsigned long id)
 {
 	char block[32], buf[32];

@@ -225,6 +225,9 @@ int exmem_memcg_create(const char *path);
 int exmem_memcg_join(const char *path);
 /* Pages per memory block (block_size_bytes / 4 KiB), 0 on error. */
 unsigned long exmem_block_pages(void);
+/* How many of the @n PFNs in @pfns are in memory block @id. */
+unsigned long exmem_pages_in_block(const unsigned long *pfns, size_t n,
+				   unsigned long id);
 /*
  * Long-term pinned pages as the kernel reports them: of memory block @id
  * (its exmem_pinned), and of all ExMem devices (the sum of their "pinned").
