@@ -18,10 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef MPOL_F_ZONE_EXMEM
-#define MPOL_F_ZONE_EXMEM	0x1000	/* as in the uapi mempolicy.h */
-#define MPOL_F_ZONE_NOEXMEM	0x0800
-#endif
+/* exmem_supported(), exmem_probe(); MPOL_F_ZONE_EXMEM/NOEXMEM. */
+#include "../include/exmem/exmem_detect.h"
 /* Newer than the numaif.h of some distributions. */
 #ifndef MPOL_LOCAL
 #define MPOL_LOCAL		4
@@ -42,10 +40,13 @@
  * Exit codes: 1 usage (or an invalid policy), 2 the kernel has no ExMem
  * for --exmem; 126 and 127 as env(1): PROGRAM found but not executable,
  * PROGRAM not found. Otherwise PROGRAM's own status: exmemctl execs it.
+ * --check: 0 usable, 2 no ZONE_EXMEM, 3 none online, 4 cannot tell.
  */
 enum {
 	EXIT_USAGE = 1,
 	EXIT_NO_EXMEM = 2,
+	EXIT_NONE_ONLINE = 3,
+	EXIT_UNKNOWN = 4,
 	EXIT_CANNOT_INVOKE = 126,
 	EXIT_ENOENT = 127,
 };
@@ -60,11 +61,14 @@ struct placement {
 	struct bitmask *cpunodes; /* --cpunodebind, or NULL */
 	bool show;
 	bool verbose;
+	bool check;		/* --check: can MAP_EXMEM be relied on? */
+	const char *root;	/* --root: --check reads ROOT/sys, ROOT/proc */
 };
 
 static const char help_text[] =
 	"Usage: exmemctl (--exmem | --normal) [POLICY] [-N NODES] [-v] [--] PROGRAM [ARGS...]\n"
 	"       exmemctl [--exmem | --normal] [POLICY] [-N NODES] --show\n"
+	"       exmemctl --check [--root DIR]\n"
 	"Run PROGRAM with all its memory in ZONE_EXMEM (CXL memory) or none of it.\n"
 	"\n"
 	"Zone (one is required to run PROGRAM):\n"
@@ -80,6 +84,10 @@ static const char help_text[] =
 	"  -N, --cpunodebind=NODES      run on the CPUs of NODES\n"
 	"Other:\n"
 	"  -s, --show                   show the policy (after the options above)\n"
+	"      --check                  can MAP_EXMEM be relied on? exit 0 usable,\n"
+	"                               2 no ZONE_EXMEM (MAP_EXMEM is ignored),\n"
+	"                               3 no ExMem online (ENODEV), 4 cannot tell\n"
+	"      --root=DIR               --check reads DIR/sys and DIR/proc (tests)\n"
 	"  -v, --verbose                print the policy before running PROGRAM\n"
 	"  -h, --help                   show this help\n"
 	"  -V, --version                show the version\n"
@@ -163,6 +171,8 @@ static int parse_args(int argc, char **argv, struct placement *pl)
 		{ "preferred-many", required_argument, NULL, 'P' },
 		{ "cpunodebind", required_argument, NULL, 'N' },
 		{ "show", no_argument, NULL, 's' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "root", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -204,6 +214,12 @@ static int parse_args(int argc, char **argv, struct placement *pl)
 		case 's':
 			pl->show = true;
 			break;
+		case 'c':
+			pl->check = true;
+			break;
+		case 'r':
+			pl->root = optarg;
+			break;
 		case 'v':
 			pl->verbose = true;
 			break;
@@ -219,6 +235,18 @@ static int parse_args(int argc, char **argv, struct placement *pl)
 	}
 	if (err)
 		return -1;
+	if (pl->root && !pl->check) {
+		fprintf(stderr, "exmemctl: --root is only for --check\n");
+		return -1;
+	}
+	if (pl->check) {
+		if (pl->show || pl->zone_flag || pl->mode != MPOL_LOCAL ||
+		    pl->cpunodes || optind < argc) {
+			fprintf(stderr, "exmemctl: --check takes no other option or program\n");
+			return -1;
+		}
+		return argc;
+	}
 	if (pl->show) {
 		if (optind < argc) {
 			fprintf(stderr, "exmemctl: --show takes no program ('%s')\n",
@@ -349,6 +377,44 @@ static int show(void)
 	return 0;
 }
 
+/*
+ * --check: what an application gets from exmem_supported() (the helper in
+ * tools/include/exmem/exmem_detect.h), as a line and an exit status. When
+ * /sys and /proc cannot tell (a sandbox), ask mmap() with exmem_probe().
+ */
+static int check(const char *root)
+{
+	int s = exmem_supported_at(root);
+	const char *how = "/sys and /proc";
+	const char *why;
+	int status;
+
+	if (s == EXMEM_UNKNOWN && !root) {
+		s = exmem_probe();
+		how = "mmap probe";
+	}
+	switch (s) {
+	case EXMEM_USABLE:
+		why = "MAP_EXMEM places pages in ExMem";
+		status = 0;
+		break;
+	case EXMEM_NONE_ONLINE:
+		why = "ZONE_EXMEM kernel, no ExMem memory online; MAP_EXMEM fails with ENODEV";
+		status = EXIT_NONE_ONLINE;
+		break;
+	case EXMEM_UNSUPPORTED:
+		why = "this kernel has no ZONE_EXMEM; MAP_EXMEM would be ignored";
+		status = EXIT_NO_EXMEM;
+		break;
+	default:
+		why = strerror(errno);
+		how = "cannot tell";
+		status = EXIT_UNKNOWN;
+	}
+	printf("exmem: %s: %s (%s)\n", exmem_support_name(s), why, how);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct placement pl = { .mode = MPOL_LOCAL };
@@ -359,6 +425,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Try 'exmemctl --help'.\n");
 		return EXIT_USAGE;
 	}
+	if (pl.check)
+		return close_stdout(check(pl.root));
 	ret = apply(&pl);
 	if (ret)
 		return ret;
