@@ -5,7 +5,7 @@
 # emulated CXL type-3 memory. See README.md.
 
 .PHONY: all deps kernel kernel-vanilla initramfs run shell test check clean mm-baseline bench stress \
-	patchset bisect-check
+	patchset bisect-check tools install-tools deb
 
 all: kernel initramfs
 
@@ -63,6 +63,21 @@ bisect-check: patchset
 
 check: deps
 	@bash scripts/check.sh
+
+# The user-space tools for a real host (not the guest): exmemstat, exmemctl.
+tools:
+	@$(MAKE) --no-print-directory -C tools/exmemstat
+	@$(MAKE) --no-print-directory -C tools/exmemctl
+
+# Both tools, their man pages, bash completion, exmemstat's systemd units
+# and exmem/exmem_detect.h; PREFIX (default /usr/local) and DESTDIR.
+install-tools: tools
+	@$(MAKE) --no-print-directory -C tools/exmemstat install
+	@$(MAKE) --no-print-directory -C tools/exmemctl install
+
+# The exmem-tools Debian package of the same, in build/deb/.
+deb:
+	@bash tools/packaging/mkdeb.sh build/deb
 
 clean:
 	rm -rf build/obj build/stage build/cfg build/initramfs* build/guest-tests build/test-results build/stress-results

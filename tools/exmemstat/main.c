@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "exmemstat.h"
+#include "proc.h"
 
 #define EXMEMSTAT_VERSION	"1.0"
 #define HEADER_EVERY		20	/* rolling lines between headers */
@@ -44,6 +45,7 @@ struct options {
 	const char *roots[MAX_ROOTS];	/* fixture roots, used in turn */
 	int nr_roots;
 	char *roots_buf;
+	struct exm_pids pids;	/* --pid: the per-process view */
 };
 
 /* Set by the SIGINT/SIGTERM handler; lock-free, so async-signal-safe. */
@@ -62,6 +64,8 @@ static const char help_text[] =
 	"  -w, --watch        full-screen view with a usage bar per device\n"
 	"  -j, --json         JSON, one object per sample (json-c)\n"
 	"  -p, --prometheus   Prometheus text exposition (node_exporter textfile)\n"
+	"  -P, --pid PID      how much of process PID is in ExMem, as numastat -p\n"
+	"                     (PID,PID,... or the option repeated)\n"
 	"  -t, --timestamp    the wall clock (ISO 8601) on each interval line,\n"
 	"                     above each summary, table or screen\n"
 	"  -n, --one-header   print the header only once, not every 20 lines\n"
@@ -141,6 +145,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "watch", no_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "prometheus", no_argument, NULL, 'p' },
+		{ "pid", required_argument, NULL, 'P' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "timestamp", no_argument, NULL, 't' },
 		{ "one-header", no_argument, NULL, 'n' },
@@ -153,7 +158,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	if (env && env[0] && parse_roots(o, env))
 		return -1;
-	while ((c = getopt_long(argc, argv, "dwjpr:tnhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dwjpP:r:tnhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->format = FMT_DEVICES;
@@ -166,6 +171,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'p':
 			o->format = FMT_PROMETHEUS;
+			break;
+		case 'P':
+			if (exm_pids_parse(&o->pids, optarg))
+				return -1;
 			break;
 		case 'r':
 			if (parse_roots(o, optarg)) {
@@ -209,6 +218,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "exmemstat: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (o->pids.nr && (o->interval || o->format != FMT_TABLE)) {
+		fprintf(stderr, "exmemstat: --pid takes no interval and no other output mode\n");
 		return -1;
 	}
 	if (o->format == FMT_WATCH && !o->interval)
@@ -361,6 +374,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Try 'exmemstat --help'.\n");
 		free(o.roots_buf);
 		return EXM_EXIT_USAGE;
+	}
+	if (o.pids.nr) {
+		if (o.nr_roots)
+			src.root = o.roots[0];
+		err = exm_print_pids(stdout, &src, &o.pids);
+		free(o.roots_buf);
+		return close_stdout(err);
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
