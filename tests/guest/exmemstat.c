@@ -173,7 +173,7 @@ FIXTURE_TEARDOWN(global)
 /* Offlining a block migrates its pages at QEMU's CXL speed. */
 TEST_F_TIMEOUT(global, device_figures_follow_an_offline_block, 600)
 {
-	static char before[65536], after[65536], metric[512];
+	static char before[65536], after[65536], metric[512], info[512];
 	char dax[256], path[512], node[16];
 	unsigned long first, nr;
 	long long on0, on1;
@@ -183,10 +183,14 @@ TEST_F_TIMEOUT(global, device_figures_follow_an_offline_block, 600)
 		TH_LOG("no ExMem device");
 	snprintf(path, sizeof(path), "/sys/kernel/mm/exmem/devices/%s/node", dax);
 	ASSERT_EQ(0, exmem_read_file(path, node, sizeof(node)));
+	/* Device series carry the device alone; exmem_device_info the node. */
 	snprintf(metric, sizeof(metric),
-		 "exmem_device_online_bytes{device=\"%s\",node=\"%s\"}", dax,
-		 node);
+		 "exmem_device_online_bytes{device=\"%s\"}", dax);
+	snprintf(info, sizeof(info),
+		 "exmem_device_info{device=\"%s\",node=\"%s\"}", dax, node);
 	run_exmemstat(_metadata, before, sizeof(before));
+	EXPECT_EQ(1, prom(before, info))
+		TH_LOG("no '%s 1' in exmemstat -p", info);
 	/* The device's last block goes offline, then comes back. */
 	snprintf(self->block, sizeof(self->block), "memory%lu", first + nr - 1);
 	ASSERT_EQ(0, exmem_block_set_state(self->block, "offline"));

@@ -9,11 +9,14 @@
  *   exmemstat -w [INTERVAL]    full-screen refresh with usage bars
  *   exmemstat --json           JSON, one object per sample
  *   exmemstat --prometheus     Prometheus text exposition
+ *   exmemstat -p --output F    the same, replacing file F atomically
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -22,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "exmemstat.h"
 #include "proc.h"
@@ -42,6 +47,7 @@ struct options {
 	unsigned long count;	/* samples; 0: until interrupted */
 	bool timestamp;		/* -t: the wall clock on each line */
 	bool one_header;	/* -n: the header only once */
+	const char *output;	/* --output FILE; NULL: stdout */
 	const char *roots[MAX_ROOTS];	/* fixture roots, used in turn */
 	int nr_roots;
 	char *roots_buf;
@@ -69,6 +75,9 @@ static const char help_text[] =
 	"  -t, --timestamp    the wall clock (ISO 8601) on each interval line,\n"
 	"                     above each summary, table or screen\n"
 	"  -n, --one-header   print the header only once, not every 20 lines\n"
+	"      --output FILE  write one sample to FILE atomically (a temporary\n"
+	"                     file in its directory renamed over it), for\n"
+	"                     node_exporter's textfile collector\n"
 	"  -r, --root DIR     read DIR/proc and DIR/sys instead of the system's;\n"
 	"                     DIR1:DIR2:... are read in turn, one per sample\n"
 	"                     (for fixtures; also EXMEMSTAT_ROOT)\n"
@@ -149,6 +158,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "root", required_argument, NULL, 'r' },
 		{ "timestamp", no_argument, NULL, 't' },
 		{ "one-header", no_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -188,6 +198,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'n':
 			o->one_header = true;
 			break;
+		case 'O':
+			if (!optarg[0]) {
+				fprintf(stderr, "exmemstat: --output needs a file name\n");
+				return -1;
+			}
+			o->output = optarg;
+			break;
 		case 'h':
 			print_help(stdout);
 			return 1;
@@ -226,6 +243,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (o->format == FMT_WATCH && !o->interval)
 		o->interval = 1;
+	if (o->output && (o->interval || o->pids.nr)) {
+		fprintf(stderr,
+			"exmemstat: --output writes one sample: no interval, no --watch, no --pid\n");
+		return -1;
+	}
 	if (o->format == FMT_PROMETHEUS && o->interval) {
 		fprintf(stderr, "exmemstat: --prometheus takes no interval\n");
 		return -1;
@@ -238,7 +260,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static void print_sample(const struct options *o, const struct exm_sample *prev,
+static void print_sample(const struct options *o, FILE *f,
+			 const struct exm_sample *prev,
 			 const struct exm_sample *cur, unsigned long n)
 {
 	bool header = !n || (!o->one_header && n % HEADER_EVERY == 0);
@@ -247,30 +270,30 @@ static void print_sample(const struct options *o, const struct exm_sample *prev,
 	case FMT_TABLE:
 		if (!o->interval) {
 			if (o->timestamp)
-				exm_print_timestamp(stdout, cur);
-			exm_print_summary(stdout, cur);
+				exm_print_timestamp(f, cur);
+			exm_print_summary(f, cur);
 			break;
 		}
 		if (header)
-			exm_print_interval_header(stdout, o->timestamp);
-		exm_print_interval_line(stdout, prev, cur, o->timestamp);
+			exm_print_interval_header(f, o->timestamp);
+		exm_print_interval_line(f, prev, cur, o->timestamp);
 		break;
 	case FMT_DEVICES:
 		/* Whole tables; with -n, one header and then the rows. */
 		if (n && !o->one_header)
-			putchar('\n');
+			fputc('\n', f);
 		if (o->timestamp)
-			exm_print_timestamp(stdout, cur);
-		exm_print_devices(stdout, cur, !n || !o->one_header);
+			exm_print_timestamp(f, cur);
+		exm_print_devices(f, cur, !n || !o->one_header);
 		break;
 	case FMT_WATCH:
-		exm_print_watch(stdout, prev, cur, o->timestamp);
+		exm_print_watch(f, prev, cur, o->timestamp);
 		break;
 	case FMT_JSON:
-		exm_print_json(stdout, prev, cur);
+		exm_print_json(f, prev, cur);
 		break;
 	case FMT_PROMETHEUS:
-		exm_print_prometheus(stdout, cur);
+		exm_print_prometheus(f, cur);
 		break;
 	}
 }
@@ -329,14 +352,128 @@ static void sleep_interval(double secs)
 		;
 }
 
-/* Flush stdout; on failure say so and return EXM_EXIT_WRITE. */
-static int flush_stdout(void)
+/* Say that writing @path (NULL: stdout) failed; return EXM_EXIT_WRITE. */
+static int write_error(const char *path)
 {
-	if (!fflush(stdout) && !ferror(stdout))
-		return EXM_EXIT_OK;
-	fprintf(stderr, "exmemstat: write error: %s\n",
-		errno ? strerror(errno) : "unknown error");
+	const char *why = errno ? strerror(errno) : "unknown error";
+
+	if (path)
+		fprintf(stderr, "exmemstat: write error: %s: %s\n", path, why);
+	else
+		fprintf(stderr, "exmemstat: write error: %s\n", why);
 	return EXM_EXIT_WRITE;
+}
+
+/* Flush @f (@path, or stdout if NULL); a failure is EXM_EXIT_WRITE. */
+static int flush_output(FILE *f, const char *path)
+{
+	if (!fflush(f) && !ferror(f))
+		return EXM_EXIT_OK;
+	return write_error(path);
+}
+
+/*
+ * --output FILE: the sample is written to a temporary file in FILE's
+ * directory (mkstemp), flushed, given the mode a new file would get (0666
+ * less the umask: node_exporter runs as another user), fsync()ed and
+ * renamed over FILE, so that a reader sees the old file or the new one,
+ * never a part of either. On any error the temporary file is removed and
+ * FILE is left as it was.
+ */
+struct atomic_file {
+	const char *path;
+	char *tmp;		/* the temporary file's name */
+	FILE *f;
+};
+
+static int atomic_open(struct atomic_file *a, const char *path)
+{
+	char *dir = strdup(path), *base = strdup(path);
+	int fd = -1;
+
+	a->path = path;
+	a->f = NULL;
+	a->tmp = NULL;
+	errno = ENOMEM;
+	if (dir && base && asprintf(&a->tmp, "%s/.%s.XXXXXX", dirname(dir),
+				    basename(base)) < 0)
+		a->tmp = NULL;
+	free(dir);
+	free(base);
+	if (!a->tmp)
+		return write_error(path);
+	fd = mkstemp(a->tmp);
+	if (fd < 0) {
+		write_error(path);
+		free(a->tmp);
+		a->tmp = NULL;
+		return EXM_EXIT_WRITE;
+	}
+	a->f = fdopen(fd, "w");
+	if (!a->f) {
+		close(fd);
+		unlink(a->tmp);
+		free(a->tmp);
+		a->tmp = NULL;
+		return write_error(path);
+	}
+	return EXM_EXIT_OK;
+}
+
+/* Remove the temporary file; FILE stays as it was. */
+static void atomic_abort(struct atomic_file *a)
+{
+	if (a->f)
+		fclose(a->f);
+	a->f = NULL;
+	if (a->tmp)
+		unlink(a->tmp);
+	free(a->tmp);
+	a->tmp = NULL;
+}
+
+/* Sync the directory of @path, so that the rename survives a crash. */
+static int sync_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd, err = 0;
+
+	if (!copy)
+		return -1;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(copy);
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) && errno != EINVAL)	/* EINVAL: cannot be synced */
+		err = -1;
+	close(fd);
+	return err;
+}
+
+/* Flush, sync and rename the temporary file over FILE. */
+static int atomic_commit(struct atomic_file *a)
+{
+	mode_t mask = umask(0);
+	FILE *f = a->f;
+	int err;
+
+	umask(mask);
+	a->f = NULL;
+	errno = 0;
+	err = fflush(f) || ferror(f) || fchmod(fileno(f), 0666 & ~mask) ||
+	      fsync(fileno(f));
+	if (fclose(f))
+		err = 1;
+	if (err || rename(a->tmp, a->path)) {
+		write_error(a->path);
+		atomic_abort(a);
+		return EXM_EXIT_WRITE;
+	}
+	free(a->tmp);
+	a->tmp = NULL;
+	if (sync_dir(a->path))
+		return write_error(a->path);
+	return EXM_EXIT_OK;
 }
 
 /*
@@ -361,6 +498,8 @@ int main(int argc, char **argv)
 	struct options o = { .format = FMT_TABLE };
 	struct exm_source src = { .root = "" };
 	struct exm_sample *prev = NULL, *cur;
+	struct atomic_file file = { NULL };
+	FILE *out = stdout;
 	unsigned long n;
 	int err = EXM_EXIT_OK;
 
@@ -382,6 +521,14 @@ int main(int argc, char **argv)
 		free(o.roots_buf);
 		return close_stdout(err);
 	}
+	if (o.output) {
+		err = atomic_open(&file, o.output);
+		if (err) {
+			free(o.roots_buf);
+			return close_stdout(err);
+		}
+		out = file.f;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (n = 0; !atomic_load(&stop) && (!o.count || n < o.count); n++) {
@@ -398,13 +545,20 @@ int main(int argc, char **argv)
 			break;
 		}
 		report_gone(prev, cur);
-		print_sample(&o, prev, cur, n);
-		err = flush_stdout();
+		print_sample(&o, out, prev, cur, n);
+		err = flush_output(out, o.output);
 		if (err)
 			break;
 		prev = cur;
 		if (!o.interval)
 			break;
+	}
+	if (o.output) {
+		/* Replace FILE only with a whole sample. */
+		if (err || !prev)
+			atomic_abort(&file);
+		else
+			err = atomic_commit(&file);
 	}
 	free(o.roots_buf);
 	return close_stdout(err);

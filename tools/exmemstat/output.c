@@ -398,6 +398,66 @@ int exm_print_json(FILE *f, const struct exm_sample *prev,
 	return 0;
 }
 
+/*
+ * Prometheus text exposition (format 0.0.4), for node_exporter's textfile
+ * collector. Every family has HELP and TYPE lines, even with no sample;
+ * names carry their unit (_bytes, _pages) and counters end in _total.
+ * Device series are labelled by device alone, so that a device keeps its
+ * series when it moves to another node (exmem_device_info has the node).
+ */
+
+/* The /proc/vmstat counters, one family each: their units differ. */
+static const struct {
+	const char *name;
+	const char *help;
+} prom_events[EXM_NR_EVENTS] = {
+	[EXM_PGALLOC] = {
+		"exmem_alloc_pages_total",
+		"Pages allocated from ZONE_EXMEM (pgalloc_exmem).",
+	},
+	[EXM_FALLBACK] = {
+		"exmem_alloc_fallback_pages_total",
+		"Of those, pages for requests that did not ask for ExMem (exmem_alloc_fallback).",
+	},
+	[EXM_PIN_INPLACE] = {
+		"exmem_pin_inplace_total",
+		"Long-term pins of ExMem folios kept in place, one per folio and pin request (exmem_pin_inplace).",
+	},
+	[EXM_PIN_MIGRATED] = {
+		"exmem_pin_migrated_total",
+		"Long-term pins of ExMem folios that migrated out (exmem_pin_migrated).",
+	},
+	[EXM_OFFLINE_PINNED] = {
+		"exmem_offline_pinned_refused_total",
+		"Offline requests refused because of long-term pins (exmem_offline_pinned).",
+	},
+	[EXM_OFFLINE_EXMEM] = {
+		"exmem_offline_migrate_exmem_pages_total",
+		"Pages that offlining migrated to other ExMem capacity (exmem_offline_migrate_exmem).",
+	},
+	[EXM_OFFLINE_OTHER] = {
+		"exmem_offline_migrate_other_pages_total",
+		"Pages that offlining moved out of ExMem (exmem_offline_migrate_other).",
+	},
+	[EXM_MAP_REFUSED] = {
+		"exmem_map_refused_total",
+		"mmap() calls refused for MAP_EXMEM or MAP_NORMAL (exmem_map_refused).",
+	},
+	[EXM_ZSWPOUT] = {
+		"exmem_zswpout_pages_total",
+		"zswap stores whose data was kept in ExMem (exmem_zswpout).",
+	},
+	[EXM_ZSWPOUT_REFUSED] = {
+		"exmem_zswpout_refused_pages_total",
+		"zswap stores refused to keep ExMem data out of a faster tier (exmem_zswpout_refused).",
+	},
+};
+
+/* The states of exmem_device_health's state set: the kernel's names. */
+static const char *const health_states[] = {
+	"ok", "degraded", "failing", "offline",
+};
+
 /* Label values: escape backslash, quote and newline. */
 static void prom_label(FILE *f, const char *v)
 {
@@ -418,6 +478,17 @@ static void prom_head(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* The start of a device's sample: 'name{device="dax0.0"' (no brace). */
+static void prom_dev_labels(FILE *f, const char *name,
+			    const struct exm_dev *d)
+{
+	fprintf(f, "%s{device=\"", name);
+	prom_label(f, d->name);
+	fputc('"', f);
+}
+
+enum { NODE_TOTAL, NODE_FREE, NODE_PINNED, NODE_ZSWAP };
+
 static void prom_node_metric(FILE *f, const struct exm_sample *s,
 			     const char *name, const char *help, int field)
 {
@@ -433,64 +504,87 @@ static void prom_node_metric(FILE *f, const struct exm_sample *s,
 	}
 }
 
+enum { DEV_CAPACITY, DEV_ONLINE, DEV_FREE, DEV_PINNED, DEV_ERRORS, DEV_UP };
+
 static void prom_dev_metric(FILE *f, const struct exm_sample *s,
-			    const char *name, const char *help, int field)
+			    const char *name, const char *type,
+			    const char *help, int field)
 {
 	int i;
 
-	prom_head(f, name, "gauge", help);
+	prom_head(f, name, type, help);
 	for (i = 0; i < s->nr_devs; i++) {
 		const struct exm_dev *d = &s->devs[i];
 		unsigned long long v[] = { d->capacity_bytes, d->online_bytes,
-			d->free_bytes, d->pinned, d->errors };
+			d->free_bytes, d->pinned, d->errors,
+			!strcmp(d->state, "online") };
 
-		fprintf(f, "%s{device=\"", name);
-		prom_label(f, d->name);
-		fprintf(f, "\",node=\"%d\"} %llu\n", d->node, v[field]);
+		prom_dev_labels(f, name, d);
+		fprintf(f, "} %llu\n", v[field]);
 	}
 }
 
 void exm_print_prometheus(FILE *f, const struct exm_sample *s)
 {
+	size_t j;
 	int i;
 
-	prom_head(f, "exmem_total_bytes", "gauge", "ZONE_EXMEM memory (ExMemTotal).");
+	prom_head(f, "exmem_total_bytes", "gauge",
+		  "ZONE_EXMEM memory (ExMemTotal in /proc/meminfo).");
 	fprintf(f, "exmem_total_bytes %llu\n", s->total_bytes);
-	prom_head(f, "exmem_free_bytes", "gauge", "Free ZONE_EXMEM memory (ExMemFree).");
+	prom_head(f, "exmem_free_bytes", "gauge",
+		  "Free ZONE_EXMEM memory (ExMemFree in /proc/meminfo).");
 	fprintf(f, "exmem_free_bytes %llu\n", s->free_bytes);
-	prom_node_metric(f, s, "exmem_node_total_bytes", "ExMem memory of a node.", 0);
-	prom_node_metric(f, s, "exmem_node_free_bytes", "Free ExMem memory of a node.", 1);
-	prom_node_metric(f, s, "exmem_node_pinned",
-			 "Long-term pin references kept in a node's ExMem.", 2);
+	prom_node_metric(f, s, "exmem_node_total_bytes",
+			 "ExMem memory of a node (managed pages).", NODE_TOTAL);
+	prom_node_metric(f, s, "exmem_node_free_bytes",
+			 "Free ExMem memory of a node.", NODE_FREE);
+	prom_node_metric(f, s, "exmem_node_pinned_pages",
+			 "Pages of a node's ExMem that hold long-term pins.",
+			 NODE_PINNED);
 	prom_node_metric(f, s, "exmem_node_zswap_bytes",
-			 "zswap (zsmalloc) pages in a node's ExMem.", 3);
-	prom_dev_metric(f, s, "exmem_device_capacity_bytes", "Capacity of a CXL device.", 0);
-	prom_dev_metric(f, s, "exmem_device_online_bytes", "Online ExMem memory of a device.", 1);
-	prom_dev_metric(f, s, "exmem_device_free_bytes", "Free ExMem memory of a device.", 2);
-	prom_dev_metric(f, s, "exmem_device_pinned", "Pin references on a device.", 3);
-	prom_dev_metric(f, s, "exmem_device_errors", "Errors counted for a device.", 4);
-	prom_head(f, "exmem_device_up", "gauge", "1 while a device has ExMem memory online.");
+			 "zswap (zsmalloc) memory in a node's ExMem.",
+			 NODE_ZSWAP);
+	prom_head(f, "exmem_device_info", "gauge",
+		  "Always 1; the node label is the NUMA node of a CXL device's memory (empty if not reported).");
 	for (i = 0; i < s->nr_devs; i++) {
-		fputs("exmem_device_up{device=\"", f);
-		prom_label(f, s->devs[i].name);
-		fprintf(f, "\",state=\"");
-		prom_label(f, s->devs[i].state);
-		fprintf(f, "\"} %d\n", !strcmp(s->devs[i].state, "online"));
+		prom_dev_labels(f, "exmem_device_info", &s->devs[i]);
+		if (s->devs[i].node >= 0)
+			fprintf(f, ",node=\"%d\"} 1\n", s->devs[i].node);
+		else
+			fputs(",node=\"\"} 1\n", f);
 	}
+	prom_dev_metric(f, s, "exmem_device_capacity_bytes", "gauge",
+			"Capacity of a CXL device.", DEV_CAPACITY);
+	prom_dev_metric(f, s, "exmem_device_online_bytes", "gauge",
+			"Memory of a device online in ZONE_EXMEM.", DEV_ONLINE);
+	prom_dev_metric(f, s, "exmem_device_free_bytes", "gauge",
+			"Free memory in a device's online blocks.", DEV_FREE);
+	prom_dev_metric(f, s, "exmem_device_pinned_pages", "gauge",
+			"Pages of a device that hold long-term pins.",
+			DEV_PINNED);
+	prom_dev_metric(f, s, "exmem_device_errors_total", "counter",
+			"Errors counted against a device (correctable errors, corrected media events, poisoned pages).",
+			DEV_ERRORS);
+	prom_dev_metric(f, s, "exmem_device_up", "gauge",
+			"1 while any block of a device is online, else 0.",
+			DEV_UP);
 	prom_head(f, "exmem_device_health", "gauge",
-		  "1 for a device's current health state (ok, degraded, failing, offline).");
+		  "Health of a device as a state set: 1 for its current state (ok, degraded, failing, offline), 0 for the others.");
 	for (i = 0; i < s->nr_devs; i++) {
-		if (!s->devs[i].health[0])
+		if (!s->devs[i].health[0])	/* not reported */
 			continue;
-		fputs("exmem_device_health{device=\"", f);
-		prom_label(f, s->devs[i].name);
-		fputs("\",health=\"", f);
-		prom_label(f, s->devs[i].health);
-		fputs("\"} 1\n", f);
+		for (j = 0; j < ARRAY_SIZE(health_states); j++) {
+			prom_dev_labels(f, "exmem_device_health", &s->devs[i]);
+			fprintf(f, ",state=\"%s\"} %d\n", health_states[j],
+				!strcmp(s->devs[i].health, health_states[j]));
+		}
 	}
-	prom_head(f, "exmem_events_total", "counter", "ExMem events from /proc/vmstat.");
-	for (i = 0; i < EXM_NR_EVENTS; i++)
+	for (i = 0; i < EXM_NR_EVENTS; i++) {
+		prom_head(f, prom_events[i].name, "counter",
+			  prom_events[i].help);
 		if (s->has_event[i])
-			fprintf(f, "exmem_events_total{event=\"%s\"} %llu\n",
-				exm_event_names[i], s->events[i]);
+			fprintf(f, "%s %llu\n", prom_events[i].name,
+				s->events[i]);
+	}
 }

@@ -4,23 +4,28 @@
 # exmemstat unit tests on fixture trees (tests/fixtures/*: fake /proc and
 # /sys), run with the ASan/UBSan build: parsing, rates from two samples, the
 # JSON schema, Prometheus validity, the no-ExMem exit code, and truncated or
-# garbage files. Usage: tests/run.sh ./exmemstat-asan
+# garbage files. TAP with a plan (kselftest's ktap_helpers.sh).
+# Usage: tests/run.sh [BINARY]   (default: make exmemstat-asan and run it)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=tests/host/lib/ktap.sh
+. ../../tests/host/lib/ktap.sh
+ktap_print_header
+if [ $# = 0 ]; then
+	make -s exmemstat-asan || ktap_exit_fail_msg "cannot build exmemstat-asan"
+fi
 BIN=${1:-./exmemstat-asan}
 F=tests/fixtures
 T0=$F/two-devices-t0
 T1=$F/two-devices-t1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-failed=0
-n=0
+ktap_set_plan 34
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+check() { if eval "$2"; then ktap_test_pass "$1"; else ktap_test_fail "$1"; fi; }
 
 # Run exmemstat; stdout to $out, stderr to $err, exit status to $rc.
+# shellcheck disable=SC2034 # $out is read by the checks' eval strings
 run() {
 	out=$("$BIN" "$@" 2>/tmp/exmemstat-test.err)
 	rc=$?
@@ -91,33 +96,15 @@ check "watch: clears the screen per sample, a usage bar per device" \
 	 grep -qE "^dax0.0 +\[#+\.+\] +6.9% of 512 MiB  online ok$" <<<"$out"'
 
 run --root $T0 --prometheus
-check "prometheus: valid text exposition" 'python3 - "$out" <<'"'"'PY'"'"'
-import re, sys
-name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
-label = r"[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\\n]|\\\\.)*\""
-sample = re.compile(rf"^({name})(\{{{label}(,{label})*\}})? -?[0-9.e+]+$")
-typed, seen = {}, set()
-for line in sys.argv[1].splitlines():
-    if line.startswith("# HELP "):
-        continue
-    if line.startswith("# TYPE "):
-        _, _, m, t = line.split()
-        assert t in ("gauge", "counter") and m not in typed, line
-        typed[m] = t
-        continue
-    m = sample.match(line)
-    assert m, "bad sample: " + line
-    assert m.group(1) in typed, "no TYPE before " + line
-    seen.add(m.group(1))
-assert {"exmem_total_bytes", "exmem_node_free_bytes", "exmem_device_pinned",
-        "exmem_events_total"} <= seen
-PY'
+check "prometheus: exposition format and naming rules (prometheus_client)" \
+	'/usr/bin/python3 ../../tests/host/lib/prom_check.py <<<"$out"'
 check "prometheus: counters and labels" \
-	'grep -q "^exmem_events_total{event=\"exmem_pin_inplace\"} 7$" <<<"$out" &&
-	 grep -q "^exmem_device_pinned{device=\"dax0.0\",node=\"1\"} 12$" <<<"$out"'
-check "prometheus: one health gauge per device" \
-	'grep -q "^exmem_device_health{device=\"dax1.0\",health=\"degraded\"} 1$" <<<"$out" &&
-	 [ "$(grep -c "^exmem_device_health{" <<<"$out")" = 2 ]'
+	'grep -q "^exmem_pin_inplace_total 7$" <<<"$out" &&
+	 grep -q "^exmem_device_pinned_pages{device=\"dax0.0\"} 12$" <<<"$out"'
+check "prometheus: health is a state set, four series per device" \
+	'grep -q "^exmem_device_health{device=\"dax1.0\",state=\"degraded\"} 1$" <<<"$out" &&
+	 grep -q "^exmem_device_health{device=\"dax1.0\",state=\"ok\"} 0$" <<<"$out" &&
+	 [ "$(grep -c "^exmem_device_health{" <<<"$out")" = 8 ]'
 
 run --root $F/no-exmem
 check "no ZONE_EXMEM: exit 2 and a clear message" \
@@ -145,5 +132,4 @@ check "--version: exit 0" '[ $rc = 0 ] && grep -q "^exmemstat " <<<"$out"'
 EXMEMSTAT_ROOT=$T0 run
 check "EXMEMSTAT_ROOT selects the tree" '[ $rc = 0 ] && grep -q "1024.0 MiB total" <<<"$out"'
 
-echo "exmemstat: $n tests, $failed failed"
-[ "$failed" = 0 ]
+ktap_finished
