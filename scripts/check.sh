@@ -109,15 +109,29 @@ report "kernel-doc -Wall: ${#newfiles[@]} new kernel files" \
 
 # 3. shellcheck on the harness.
 report "shellcheck: harness scripts" \
-	"$(shellcheck -S warning -x scripts/*.sh tests/guest/*.sh tests/host/*.sh .ci/run 2>&1)"
+	"$(shellcheck -S warning -x scripts/*.sh tests/guest/*.sh tests/host/*.sh \
+		tests/host/lib/*.sh tools/exmemstat/tests/run.sh .ci/run 2>&1)"
 
-# 4. Host unit tests of the user-space tools and the ABI: judged by their
-# exit status; their output is shown when they fail.
-for t in tests/host/*.sh; do
-	if out=$(bash "$t" 2>&1); then
-		report "host: $(basename "$t" .sh)" ""
+# 4. Host tests of the user-space tools and the ABI. A test that sources
+# tests/host/lib/ktap.sh writes TAP with a plan (kselftest's
+# ktap_helpers.sh) and runs under prove (TAP::Harness), which fails it on a
+# "not ok", a plan it did not keep (a test that stopped halfway), a "Bail
+# out!" or a non-zero exit status; its failures, diagnostics and prove's
+# summary are shown. Any other test is judged by its exit status and its
+# whole output shown when it fails.
+for t in tests/host/*.sh tools/exmemstat/tests/run.sh; do
+	name=$(basename "$t" .sh)
+	[ "$name" != run ] || name=exmemstat-fixtures
+	if grep -q '^\. .*tests/host/lib/ktap\.sh"\?$' "$t"; then
+		if out=$(prove --nocolor --verbose --exec bash "$t" 2>&1); then
+			report "host: $name (TAP)" ""
+		else
+			report "host: $name (TAP)" "$(grep -v '^ok ' <<<"$out")"
+		fi
+	elif out=$(bash "$t" 2>&1); then
+		report "host: $name" ""
 	else
-		report "host: $(basename "$t" .sh)" "exit status $?; ${out:-no output}"
+		report "host: $name" "exit status $?; ${out:-no output}"
 	fi
 done
 

@@ -1,15 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host unit tests of exmemstat on fixture trees, built with ASan and UBSan
-# (tools/exmemstat/tests/run.sh), then the behaviours of exmemstat(8) that
-# administrators rely on, on mutated copies of the fixtures: strict parsing
+# Host tests of exmemstat, built with ASan and UBSan, on mutated copies of
+# the fixture trees (tools/exmemstat/tests/run.sh tests the fixtures
+# themselves; exmemstat-prometheus.sh the Prometheus output): the
+# behaviours of exmemstat(8) that administrators rely on: strict parsing
 # (file and line named, exit 3), exit 2 only for a valid meminfo without
 # ExMem, hot-unplug between samples, vmstat-like interval and count, write
-# errors (exit 4) in every output mode, and the kernel's page size.
+# errors (exit 4) in every output mode, and the kernel's page size. TAP
+# with a plan.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-make -s -C tools/exmemstat check || exit 1
+# shellcheck source=tests/host/lib/ktap.sh
+. tests/host/lib/ktap.sh
+ktap_print_header
+make -s -C tools/exmemstat exmemstat-asan ||
+	ktap_exit_fail_msg "cannot build tools/exmemstat/exmemstat-asan"
+ktap_set_plan 143
 
 BIN=$PWD/tools/exmemstat/exmemstat-asan
 F=$PWD/tools/exmemstat/tests/fixtures
@@ -18,22 +25,9 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
-failed=0
-n=0
 
 # t NAME COMMAND...: one result; the command's status decides.
-t() {
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name"
-		printf '#   rc=%s stderr: %s\n' "$rc" "$err"
-	fi
-}
+t() { ktap_t "$@"; }
 
 # run ARGS...: exmemstat's stdout in $out, stderr in $err, status in $rc.
 # A sanitizer report is status 99 whatever exmemstat returned.
@@ -320,5 +314,4 @@ t "strict: zoneinfo without an ExMem zone, meminfo with ExMem: exit 3" \
 run --root "$F/none-online"
 t "ExMem support with nothing online is still fine" test "$rc" = 0
 
-echo "exmemstat host: $n tests, $failed failed"
-[ "$failed" = 0 ]
+ktap_finished
