@@ -23,27 +23,11 @@ PY=/usr/bin/python3
 	ktap_exit_fail_msg "no python3-prometheus-client for $PY (make deps)"
 ktap_set_plan 51
 
-BIN=$PWD/tools/exmemstat/exmemstat-asan
 CHECK=$PWD/tests/host/lib/prom_check.py
-F=$PWD/tools/exmemstat/tests/fixtures
-T0=$F/two-devices-t0
-DEV=sys/kernel/mm/exmem/devices
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 umask 022
-D=$(mktemp -d)
-trap 'rm -rf "$D"' EXIT
-
-# run ARGS...: stdout in $out, stderr in $err, status in $rc (99 on a
-# sanitizer report).
-run() {
-	out=$(timeout 30 "$BIN" "$@" 2>"$D/err")
-	rc=$?
-	err=$(cat "$D/err")
-	if grep -q 'Sanitizer\|runtime error' <<<"$err"; then
-		rc=99
-	fi
-}
+# BIN, F, T0, DEV, $D, run and mutate.
+# shellcheck source=tests/host/lib/exmemstat.sh
+. tests/host/lib/exmemstat.sh
 
 # valid ARGS...: exit 0, and the output passes prom_check.py ARGS.
 valid() {
@@ -58,12 +42,6 @@ invalid() {
 		return 1
 	fi
 	[ -s "$D/why" ]
-}
-
-# mutate NAME: a fresh copy of two-devices-t0 in $D/NAME.
-mutate() {
-	rm -rf "${D:?}/$1"
-	cp -a "$T0" "$D/$1"
 }
 
 # 1. Every fixture: valid, with the values the fixture holds.

@@ -18,40 +18,17 @@ make -s -C tools/exmemstat exmemstat-asan ||
 	ktap_exit_fail_msg "cannot build tools/exmemstat/exmemstat-asan"
 ktap_set_plan 143
 
-BIN=$PWD/tools/exmemstat/exmemstat-asan
-F=$PWD/tools/exmemstat/tests/fixtures
-T0=$F/two-devices-t0
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-D=$(mktemp -d)
-trap 'rm -rf "$D"' EXIT
+# BIN, F, T0, DEV, $D, run and mutate.
+# shellcheck source=tests/host/lib/exmemstat.sh
+. tests/host/lib/exmemstat.sh
 
 # t NAME COMMAND...: one result; the command's status decides.
 t() { ktap_t "$@"; }
-
-# run ARGS...: exmemstat's stdout in $out, stderr in $err, status in $rc.
-# A sanitizer report is status 99 whatever exmemstat returned.
-run() {
-	out=$(timeout 30 "$BIN" "$@" 2>"$D/err")
-	rc=$?
-	err=$(cat "$D/err")
-	if grep -q 'Sanitizer\|runtime error' <<<"$err"; then
-		rc=99
-	fi
-}
 
 # expect STATUS REGEX: the status, and stderr matching REGEX.
 expect() { [ "$rc" = "$1" ] && grep -qE -- "$2" <<<"$err"; }
 # expect_text STATUS TEXT: the status, and stderr containing TEXT.
 expect_text() { [ "$rc" = "$1" ] && grep -qF -- "$2" <<<"$err"; }
-
-# mutate NAME: a fresh copy of two-devices-t0 in $D/NAME.
-mutate() {
-	rm -rf "${D:?}/$1"
-	cp -a "$T0" "$D/$1"
-}
-
-DEV=sys/kernel/mm/exmem/devices
 
 # 1. Strict parsing: each bad file is exit 3 with the file (and line) named.
 # name | file below the copy | sed expression or "empty" | stderr pattern

@@ -478,7 +478,7 @@ static void prom_head(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* The start of a device's sample: 'name{device="dax0.0"' (no brace). */
+/* The start of a device's sample: 'name{device="dax0.0"', still open. */
 static void prom_dev_labels(FILE *f, const char *name,
 			    const struct exm_dev *d)
 {
