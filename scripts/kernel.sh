@@ -208,12 +208,30 @@ debug() {
 	log "built $B/obj-debug/arch/x86/boot/bzImage (debug) in $((SECONDS - t0))s"
 }
 
+# The production configuration: configs/production.config overriding
+# configs/exmem.config, as build/obj-production/.config; nothing is
+# compiled. tests/host/production_config.sh (make check) reads it.
+production() {
+	local frag=$B/production.config sym
+	extract_pristine
+	stage_tree
+	sync_src >/dev/null
+	sym=$(sed -n 's/^\(# \)\?\(CONFIG_[A-Z0-9_]*\)[= ].*/\2/p' configs/production.config |
+		paste -sd'|')
+	{
+		grep -Ev "^($sym)=" configs/exmem.config
+		cat configs/production.config
+	} >"$frag"
+	make_config "$B/src" "$B/obj-production" "$frag" >/dev/null
+}
+
 case "${1:-build}" in
 build) main ;;
 vanilla) vanilla ;;
 debug) debug ;;
 stage) extract_pristine; stage_tree ;;
+production) production ;;
 new-files) new_files ;;
 sync) prepare ;;
-*) echo "usage: $0 [build|vanilla|debug|stage|sync|new-files]" >&2; exit 1 ;;
+*) echo "usage: $0 [build|vanilla|debug|stage|sync|new-files|production]" >&2; exit 1 ;;
 esac

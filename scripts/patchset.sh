@@ -78,7 +78,7 @@ zone_makefile() {
 	[ -f "$mk" ] || return 0
 	while IFS= read -r line; do
 		case "$line" in
-		obj-y*)
+		obj-*)
 			o=$(awk '{ print $3 }' <<<"$line")
 			[ -f "$G/mm/zone_exmem/${o%.o}.c" ] || continue
 			;;

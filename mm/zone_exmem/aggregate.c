@@ -40,9 +40,21 @@ MODULE_PARM_DESC(aggregate,
  * changes the distance by far more.
  */
 static unsigned int class_tolerance_pct = 10;
-module_param(class_tolerance_pct, uint, 0644);
+
+/* 0 (exact match) to 100: past that, every class would merge. */
+static int class_tolerance_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 100);
+}
+
+static const struct kernel_param_ops class_tolerance_ops = {
+	.set = class_tolerance_set,
+	.get = param_get_uint,
+};
+module_param_cb(class_tolerance_pct, &class_tolerance_ops,
+		&class_tolerance_pct, 0644);
 MODULE_PARM_DESC(class_tolerance_pct,
-		 "Abstract distance tolerance of one performance class, in percent (default: 10)");
+		 "Abstract distance tolerance of one performance class, in percent, 0-100 (default: 10)");
 
 struct exmem_class {
 	struct list_head list;	/* on exmem_classes */

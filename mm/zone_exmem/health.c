@@ -134,11 +134,12 @@ static void exmem_block_isolate(unsigned long id, struct exmem_block *blk,
 	blk->isolated = isolate;
 }
 
-/* Is another device ok, with memory online? exmem_devs_lock held. */
+/* Is another device ok, with memory online? */
 static bool exmem_other_healthy(const struct exmem_dev *dev)
 {
 	struct exmem_dev *other;
 
+	lockdep_assert_held(&exmem_devs_lock);
 	list_for_each_entry(other, &exmem_devs, list)
 		if (other != dev && other->health == EXMEM_HEALTH_OK &&
 		    other->nr_blocks)

@@ -7,10 +7,11 @@
  * vm.exmem_user_default.
  *
  * Locking: none of its own. exmem_user_gfp() runs under the caller's
- * mmap_lock (or VMA lock) and takes a reference on the policy it reads.
+ * mmap_lock (asserted) and takes a reference on the policy it reads.
  */
 #include <linux/exmem.h>
 #include <linux/mempolicy.h>
+#include <linux/mmap_lock.h>
 #include <linux/sched.h>
 
 /**
@@ -46,9 +47,11 @@ gfp_t exmem_mpol_gfp(const struct mempolicy *pol, gfp_t gfp)
  * @gfp: GFP flags of the allocation
  *
  * For paths that allocate user memory without going through
- * vma_alloc_folio() (khugepaged's collapse) or that only need the rule
- * (NUMA balancing): the VMA flag, else the VMA's or task's policy flag.
- * The caller holds the mmap_lock (or the VMA lock) of @vma.
+ * vma_alloc_folio() (khugepaged's collapse): the VMA flag, else the VMA's
+ * or task's policy flag.
+ *
+ * Context: the caller holds the mmap_lock of @vma's mm, which keeps @vma
+ * and its policy alive.
  *
  * Return: @gfp with __GFP_EXMEM or __GFP_NOEXMEM as the rule requires.
  */
@@ -58,6 +61,7 @@ gfp_t exmem_user_gfp(struct vm_area_struct *vma, unsigned long addr,
 	struct mempolicy *pol;
 	pgoff_t ilx;
 
+	mmap_assert_locked(vma->vm_mm);
 	gfp = exmem_vma_gfp(vma, gfp);
 	if (gfp & (__GFP_EXMEM | __GFP_NOEXMEM))
 		return gfp;

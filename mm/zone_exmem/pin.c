@@ -587,37 +587,59 @@ static int exmem_block_going_offline(unsigned long start_pfn,
 }
 
 /*
- * Pages free in the online blocks of @dev: a lockless walk of the buddy
- * heads (a snapshot, like /proc/pagetypeinfo), under RCU so that no block
- * entry is freed under it. A device's blocks are few; no rescheduling.
+ * Free pages in @pfn..@end: the buddy heads, read locklessly (a snapshot,
+ * like /proc/pagetypeinfo), skipping each free buddy whole. A resched
+ * point per pageblock keeps a walk of a large block preemptible.
+ */
+static unsigned long exmem_range_free_pages(unsigned long pfn,
+					    unsigned long end)
+{
+	unsigned long free = 0;
+	struct page *page;
+
+	while (pfn < end) {
+		if (IS_ALIGNED(pfn, pageblock_nr_pages))
+			cond_resched();
+		page = pfn_to_online_page(pfn);
+		if (page && PageBuddy(page)) {
+			unsigned int order = buddy_order_unsafe(page);
+
+			if (order <= MAX_PAGE_ORDER) {
+				free += 1UL << order;
+				pfn += 1UL << order;
+				continue;
+			}
+		}
+		pfn++;
+	}
+	return free;
+}
+
+/*
+ * Pages free in the online blocks of @dev, for a 0444 sysfs file: any user
+ * may read it in a loop, on a device of any size. So the walk holds no
+ * lock and no RCU read section across its pages: each block is walked
+ * under get_online_mems(), which keeps the block online (its memmap in
+ * place) and its entry alive (entries are freed at MEM_OFFLINE, under
+ * mem_hotplug_lock), and the reader may sleep between pageblocks.
  */
 static unsigned long exmem_dev_free_pages(struct exmem_dev *dev)
 {
+	unsigned long id = 0, free = 0;
 	struct exmem_block *blk;
-	unsigned long id, pfn, end, free = 0;
-	struct page *page;
 
-	rcu_read_lock();
-	xa_for_each(&exmem_blocks, id, blk) {
-		if (blk->dev != dev)
-			continue;
-		pfn = id * exmem_block_pages;
-		end = pfn + exmem_block_pages;
-		while (pfn < end) {
-			page = pfn_to_online_page(pfn);
-			if (page && PageBuddy(page)) {
-				unsigned int order = buddy_order_unsafe(page);
-
-				if (order <= MAX_PAGE_ORDER) {
-					free += 1UL << order;
-					pfn += 1UL << order;
-					continue;
-				}
-			}
-			pfn++;
-		}
+	for (;;) {
+		get_online_mems();
+		blk = xa_find(&exmem_blocks, &id, ULONG_MAX, XA_PRESENT);
+		if (blk && blk->dev == dev)
+			free += exmem_range_free_pages(id * exmem_block_pages,
+						       (id + 1) * exmem_block_pages);
+		put_online_mems();
+		if (!blk || fatal_signal_pending(current))
+			break;
+		id++;
+		cond_resched();
 	}
-	rcu_read_unlock();
 	return free;
 }
 

@@ -125,7 +125,9 @@ TEST(devices_of_different_classes_get_separate_nodes)
 
 TEST(class_tolerance_refuses_bad_values)
 {
-	static const char * const bad[] = { "abc", "-1", "10%", "0x" };
+	/* Garbage, and percentages past 100 (they would merge every class). */
+	static const char * const bad[] = { "abc", "-1", "10%", "0x", "101",
+					    "1000" };
 	char before[32], after[32];
 	size_t i;
 

@@ -113,6 +113,14 @@ static int set_param(const char *name, const char *val)
 	return exmem_write_file(path, val);
 }
 
+static int get_param(const char *name, char *buf, size_t len)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), EXMEM_CXL_PARAMS "/%s", name);
+	return exmem_read_file(path, buf, len);
+}
+
 static int inject(const char *memdev, const char *event)
 {
 	char line[64];
@@ -312,8 +320,15 @@ TEST_F_TIMEOUT(health, slow_link_is_degraded_and_avoided, 300)
 /* Garbage is refused with EINVAL or ENODEV; users other than root get EACCES. */
 TEST_F(health, bad_input_is_refused)
 {
+	static const char * const out_of_range[][2] = {
+		{ "ce_threshold", "0" }, { "ce_threshold", "100001" },
+		{ "ce_window_ms", "0" }, { "ce_window_ms", "86400001" },
+		{ "quiet_ms", "0" }, { "link_bw_pct", "0" },
+		{ "link_bw_pct", "101" },
+	};
 	const char *dax = self->dev[0].dax;
-	char path[128], buf[64];
+	char path[128], buf[64], before[32], after[32];
+	size_t i;
 	pid_t pid;
 	int status;
 
@@ -325,6 +340,16 @@ TEST_F(health, bad_input_is_refused)
 	EXPECT_EQ(-ENODEV, inject("region0", "throttle"));
 	EXPECT_EQ(-EINVAL, set_param("ce_threshold", "many"));
 	EXPECT_EQ(-EINVAL, set_param("quiet_ms", "-1"));
+	/* Numbers out of each parameter's documented range. */
+	for (i = 0; i < ARRAY_SIZE(out_of_range); i++) {
+		const char *name = out_of_range[i][0];
+
+		ASSERT_EQ(0, get_param(name, before, sizeof(before)));
+		EXPECT_EQ(-EINVAL, set_param(name, out_of_range[i][1]))
+			TH_LOG("%s <- %s", name, out_of_range[i][1]);
+		ASSERT_EQ(0, get_param(name, after, sizeof(after)));
+		EXPECT_STREQ(before, after);
+	}
 	/* Nothing changed. */
 	ASSERT_EQ(0, exmem_dev_attr(dax, "health", buf, sizeof(buf)));
 	EXPECT_STREQ("ok", buf);

@@ -40,19 +40,44 @@
 #undef MODULE_PARAM_PREFIX
 #define MODULE_PARAM_PREFIX "cxl_exmem."
 
+/* Out-of-range values are refused with -EINVAL, as documented. */
+#define CXL_EXMEM_CE_MAX	100000
+#define CXL_EXMEM_MS_MAX	(24 * 3600 * MSEC_PER_SEC)
+
+static int cxl_exmem_count_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, CXL_EXMEM_CE_MAX);
+}
+
+static const struct kernel_param_ops cxl_exmem_count_ops = {
+	.set = cxl_exmem_count_set,
+	.get = param_get_uint,
+};
+
+static int cxl_exmem_ms_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, CXL_EXMEM_MS_MAX);
+}
+
+static const struct kernel_param_ops cxl_exmem_ms_ops = {
+	.set = cxl_exmem_ms_set,
+	.get = param_get_uint,
+};
+
 static unsigned int ce_threshold = 5;
-module_param(ce_threshold, uint, 0644);
+module_param_cb(ce_threshold, &cxl_exmem_count_ops, &ce_threshold, 0644);
 MODULE_PARM_DESC(ce_threshold,
-		 "Correctable errors within ce_window_ms that degrade a device (default 5)");
+		 "Correctable errors within ce_window_ms that degrade a device, 1-100000 (default 5)");
 
 static unsigned int ce_window_ms = 60000;
-module_param(ce_window_ms, uint, 0644);
-MODULE_PARM_DESC(ce_window_ms, "Correctable error window in ms (default 60000)");
+module_param_cb(ce_window_ms, &cxl_exmem_ms_ops, &ce_window_ms, 0644);
+MODULE_PARM_DESC(ce_window_ms,
+		 "Correctable error window in ms, 1-86400000 (default 60000)");
 
 static unsigned int quiet_ms = 30000;
-module_param(quiet_ms, uint, 0644);
+module_param_cb(quiet_ms, &cxl_exmem_ms_ops, &quiet_ms, 0644);
 MODULE_PARM_DESC(quiet_ms,
-		 "A device degraded by errors recovers after this many ms without any (default 30000)");
+		 "A device degraded by errors recovers after this many ms without any, 1-86400000 (default 30000)");
 
 /* CXL r3.0 8.2.9.2.1.1: bits 5:0 of a media event's address are flags. */
 #define CXL_EXMEM_DPA_MASK		GENMASK_ULL(63, 6)
@@ -177,12 +202,10 @@ static struct cxl_exmem_mon *cxl_exmem_mon(const struct cxl_memdev *cxlmd)
 	return mon;
 }
 
-/*
- * Another error or event while degraded: restart the quiet period.
- * cxl_exmem_lock held.
- */
+/* Another error or event while degraded: restart the quiet period. */
 static void cxl_exmem_not_quiet(struct cxl_exmem_mon *mon)
 {
+	lockdep_assert_held(&cxl_exmem_lock);
 	if (mon->degraded)
 		mod_delayed_work(system_wq, &mon->quiet_work,
 				 msecs_to_jiffies(quiet_ms));
@@ -291,6 +314,9 @@ EXPORT_SYMBOL_NS_GPL(cxl_exmem_uncorrectable_error, CXL);
 static u64 cxl_exmem_dpa_to_hpa(const struct cxl_memdev *cxlmd,
 				struct cxl_region *cxlr, u64 dpa)
 {
+	/* Regions and DPA assignments cannot change under the translation. */
+	lockdep_assert_held(&cxl_region_rwsem);
+	lockdep_assert_held(&cxl_dpa_rwsem);
 	if (!cxlr)
 		cxlr = cxl_dpa_to_region(cxlmd, dpa);
 	if (!cxlr)

@@ -36,9 +36,20 @@
 #define MODULE_PARAM_PREFIX "cxl_exmem."
 
 static unsigned int link_bw_pct = 50;
-module_param(link_bw_pct, uint, 0644);
+
+/* 1 to 100: above 100 every link, the fastest included, would be slow. */
+static int link_bw_pct_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 100);
+}
+
+static const struct kernel_param_ops link_bw_pct_ops = {
+	.set = link_bw_pct_set,
+	.get = param_get_uint,
+};
+module_param_cb(link_bw_pct, &link_bw_pct_ops, &link_bw_pct, 0644);
 MODULE_PARM_DESC(link_bw_pct,
-		 "A link below this percentage of the fastest CXL memory link is degraded (default 50)");
+		 "A link below this percentage of the fastest CXL memory link is degraded, 1-100 (default 50)");
 
 /* A trained or possible link: speed in MT/s, width in lanes. */
 struct cxl_exmem_link {

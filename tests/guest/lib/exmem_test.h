@@ -178,7 +178,7 @@ char *exmem_map_bound(size_t len);
  * MAP_NORMAL or 0), every page written (present). NULL on error.
  */
 char *exmem_map_touched(size_t len, int zone_flag);
-/* The kernel's debugfs allocation hook (mm/zone_exmem/alloc.c). */
+/* The kernel's debugfs allocation hook (mm/zone_exmem/alloc_test.c). */
 #define EXMEM_ALLOC_TEST "/sys/kernel/debug/exmem/alloc_test"
 /* Pages per zone of an alloc_test run; "failed" for failed allocations. */
 struct exmem_alloc_counts {
