@@ -107,6 +107,15 @@ fi
 report "kernel-doc -Wall: ${#newfiles[@]} new kernel files" \
 	"$(perl build/pristine/scripts/kernel-doc -Wall -none "${newfiles[@]}" 2>&1)"
 
+# The series' documentation (new ABI, sysctl, parameter and index entries
+# and the three exmem.rst) builds with Sphinx in the kernel tree without a
+# warning in any file the series adds or changes (scripts/docs-check.sh).
+if out=$(bash scripts/docs-check.sh 2>&1); then
+	report "Sphinx: the series' documentation builds without warnings" ""
+else
+	report "Sphinx: the series' documentation builds without warnings" "$out"
+fi
+
 # 3. shellcheck on the harness.
 report "shellcheck: harness scripts" \
 	"$(shellcheck -S warning -x scripts/*.sh tests/guest/*.sh tests/host/*.sh \

@@ -13,7 +13,7 @@ BASE_PKGS=(
 	dwarves ccache kmod patch rsync
 	ndctl daxctl numactl libnuma-dev stress-ng busybox-static
 	libjson-c-dev pkg-config shellcheck socat python3 python3-prometheus-client gnuplot-nox
-	python3-sphinx
+	python3-sphinx systemd groff-base man-db
 )
 # QEMU must come from bookworm-backports: 7.2 in bookworm has no usable
 # volatile CXL type-3 emulation (see shared/PLATFORM.md).
