@@ -7,29 +7,27 @@
 # sysfs answer and the mmap() probe), exmemctl --check exit 2. On fixture
 # roots the three answers and "cannot tell" come from /sys/kernel/mm/exmem,
 # /proc/sys/vm/exmem_user_default and ExMemTotal in /proc/meminfo. The
-# header compiles as C99, C11 and C++, warning-free.
+# header compiles as C99, C11 and C++, warning-free. TAP with a plan
+# (tests/host/lib/ktap.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-make -s -C tools/exmemctl || exit 1
+# shellcheck source=tests/host/lib/ktap.sh
+. tests/host/lib/ktap.sh
+ktap_print_header
+make -s -C tools/exmemctl || ktap_exit_fail_msg "cannot build tools/exmemctl/exmemctl"
 
 CTL=$PWD/tools/exmemctl/exmemctl
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
 DET=$D/exmem-detect
-failed=0
-n=0
 
+# t NAME COMMAND...: one result; the command's status decides. A failure
+# also shows the program's stdout ($out; ktap_t shows $rc and $err).
 t() {
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name"
-		printf '#   rc=%s stdout: %s stderr: %s\n' "$rc" "$out" "$err"
-	fi
+	local failed=$KTAP_CNT_FAIL
+	ktap_t "$@"
+	[ "$KTAP_CNT_FAIL" = "$failed" ] ||
+		printf '#   stdout: %s\n' "${out-}" | sed '2,$s/^/#   /'
 }
 
 # run CMD...: stdout in $out, stderr in $err, status in $rc.
@@ -38,6 +36,23 @@ run() {
 	rc=$?
 	err=$(cat "$D/err")
 }
+
+# This host: the kernel decides, so expect what it has (tested below).
+if [ -d /sys/kernel/mm/exmem ]; then
+	if grep -q '^ExMemTotal: *[1-9]' /proc/meminfo; then
+		want=usable status=0
+	else
+		want=none-online status=3
+	fi
+else
+	want=unsupported status=2
+fi
+# 35 results, and one more (MAP_PRIVATE|MAP_EXMEM accepted) without ExMem.
+if [ "$want" = unsupported ]; then
+	ktap_set_plan 36
+else
+	ktap_set_plan 35
+fi
 
 # The header is for copying into applications: it must build cleanly as
 # C (gnu11, and C99/C11 with _DEFAULT_SOURCE) and as C++.
@@ -57,16 +72,6 @@ hv() { sed -n "s/^#define $1[[:space:]]*\(0x[0-9a-f]*\).*/\1/p" include/uapi/asm
 t "the header's values are those of include/uapi/asm-generic/mman-exmem.h" \
 	grep -q "MAP_EXMEM=$(hv MAP_EXMEM) MAP_NORMAL=$(hv MAP_NORMAL) " <<<"$out"
 
-# This host: the kernel decides, so expect what it has.
-if [ -d /sys/kernel/mm/exmem ]; then
-	if grep -q '^ExMemTotal: *[1-9]' /proc/meminfo; then
-		want=usable status=0
-	else
-		want=none-online status=3
-	fi
-else
-	want=unsupported status=2
-fi
 run "$DET"
 t "this host: exmem_supported() is $want" grep -q "^$want " <<<"$out"
 run "$DET" --probe
@@ -153,6 +158,4 @@ t "--check >/dev/full: write error, exit 1" test "$rc" = 1
 run "$CTL" --help
 t "--help documents --check's statuses" grep -q -- "--check .*exit 0 usable" <<<"$out"
 
-echo "1..$n"
-echo "# exmem-detect host: $n tests, $failed failed"
-[ "$failed" = 0 ]
+ktap_finished

@@ -11,28 +11,31 @@
 # exmemstat -P PID (the per-process view) on fixture trees: RssExMem from
 # /proc/PID/status, the numa_maps fallback, and its errors.
 # Everything is built from a copy of tools/, so the working tree's builds
-# are not touched.
+# are not touched. TAP with a plan (tests/host/lib/ktap.sh).
 
 # shellcheck disable=SC2016 # the eval and bash -c strings expand when run
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/host/lib/ktap.sh
+. tests/host/lib/ktap.sh
+ktap_print_header
+# 54 results, and one more (-P on this host is exit 2) without ExMem.
+if [ ! -e /proc/sys/vm/exmem_user_default ]; then
+	ktap_set_plan 55
+else
+	ktap_set_plan 54
+fi
 
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
-failed=0
-n=0
 
+# t NAME COMMAND...: one result; the command's status decides. A failure
+# also shows the program's stdout ($out; ktap_t shows $rc and $err).
 t() {
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name"
-		printf '#   rc=%s stdout: %s stderr: %s\n' "$rc" "$out" "$err"
-	fi
+	local failed=$KTAP_CNT_FAIL
+	ktap_t "$@"
+	[ "$KTAP_CNT_FAIL" = "$failed" ] ||
+		printf '#   stdout: %s\n' "${out-}" | sed '2,$s/^/#   /'
 }
 
 # run CMD...: stdout in $out, stderr in $err, status in $rc.
@@ -186,13 +189,12 @@ for bad in abc 0 -1 1,,2 1x 99999999999; do
 	t "-P '$bad': usage error, exit 1" test "$rc" = 1
 done
 run "$BIN" --root "$T" -P 4242 1
-t "-P with an interval: exit 1" expr "$rc:$err" : '1:.*--pid takes no interval' >/dev/null
+t "-P with an interval: exit 1" \
+	eval 'expr "$rc:$err" : "1:.*--pid takes no interval" >/dev/null'
 run "$BIN" --root "$T" -P 4242 --json
 t "-P with --json: exit 1" test "$rc" = 1
 "$BIN" --root "$T" -P 4242 >/dev/full 2>"$D/err"
 rc=$? err=$(cat "$D/err")
 t "-P >/dev/full: write error, exit 4" test "$rc" = 4
 
-echo "1..$n"
-echo "# exmem-tools-package host: $n tests, $failed failed"
-[ "$failed" = 0 ]
+ktap_finished

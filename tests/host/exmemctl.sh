@@ -6,28 +6,26 @@
 # -N/--cpunodebind, -s/--show), env(1)'s exit statuses (126 found but not
 # executable, 127 not found, else the program's own), and --normal on a
 # kernel without ExMem running the program. The policy a program gets is
-# read back with "exmemctl ... -- exmemctl --show" (get_mempolicy).
+# read back with "exmemctl ... -- exmemctl --show" (get_mempolicy). TAP
+# with a plan (tests/host/lib/ktap.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-make -s -C tools/exmemctl || exit 1
+# shellcheck source=tests/host/lib/ktap.sh
+. tests/host/lib/ktap.sh
+ktap_print_header
+make -s -C tools/exmemctl || ktap_exit_fail_msg "cannot build tools/exmemctl/exmemctl"
 
 BIN=$PWD/tools/exmemctl/exmemctl
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
-failed=0
-n=0
 
+# t NAME COMMAND...: one result; the command's status decides. A failure
+# also shows the program's stdout ($out; ktap_t shows $rc and $err).
 t() {
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name"
-		printf '#   rc=%s stdout: %s stderr: %s\n' "$rc" "$out" "$err"
-	fi
+	local failed=$KTAP_CNT_FAIL
+	ktap_t "$@"
+	[ "$KTAP_CNT_FAIL" = "$failed" ] ||
+		printf '#   stdout: %s\n' "${out-}" | sed '2,$s/^/#   /'
 }
 
 # run ARGS...: stdout in $out, stderr in $err, status in $rc.
@@ -54,6 +52,12 @@ if [ -e /proc/sys/vm/exmem_user_default ]; then
 else
 	exmem=no
 	zone=--normal
+fi
+# 55 results, then 4 on a kernel without ExMem or 1 on one with it.
+if [ "$exmem" = no ]; then
+	ktap_set_plan 59
+else
+	ktap_set_plan 56
 fi
 
 # --show on its own: the inherited (default) policy, no program.
@@ -164,5 +168,4 @@ else
 	t "ExMem: --exmem is shown as zone exmem" shows 0 "zone: exmem"
 fi
 
-echo "exmemctl host: $n tests, $failed failed"
-[ "$failed" = 0 ]
+ktap_finished
