@@ -20,6 +20,10 @@ T0=$F/two-devices-t0
 T1=$F/two-devices-t1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# stderr goes to a file of this run's own, so two runs (two make checks)
+# cannot read each other's.
+TMP=$(mktemp -d) || ktap_exit_fail_msg "mktemp -d failed"
+trap 'rm -rf "$TMP"' EXIT
 ktap_set_plan 34
 
 check() { if eval "$2"; then ktap_test_pass "$1"; else ktap_test_fail "$1"; fi; }
@@ -27,9 +31,9 @@ check() { if eval "$2"; then ktap_test_pass "$1"; else ktap_test_fail "$1"; fi; 
 # Run exmemstat; stdout to $out, stderr to $err, exit status to $rc.
 # shellcheck disable=SC2034 # $out is read by the checks' eval strings
 run() {
-	out=$("$BIN" "$@" 2>/tmp/exmemstat-test.err)
+	out=$("$BIN" "$@" 2>"$TMP/err")
 	rc=$?
-	err=$(cat /tmp/exmemstat-test.err)
+	err=$(cat "$TMP/err")
 	# A sanitizer report is a failure whatever the exit status.
 	if grep -q 'Sanitizer\|runtime error' <<<"$err"; then
 		echo "$err" >&2
