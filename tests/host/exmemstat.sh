@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ktap_print_header
 make -s -C tools/exmemstat exmemstat-asan ||
 	ktap_exit_fail_msg "cannot build tools/exmemstat/exmemstat-asan"
-ktap_set_plan 143
+ktap_set_plan 147
 
 # BIN, F, T0, DEV, $D, run and mutate.
 # shellcheck source=tests/host/lib/exmemstat.sh
@@ -290,5 +290,31 @@ t "strict: zoneinfo without an ExMem zone, meminfo with ExMem: exit 3" \
 	expect 3 "zi-noexmem/proc/zoneinfo: no ExMem zone, but ExMemTotal is 1048576 kB"
 run --root "$F/none-online"
 t "ExMem support with nothing online is still fine" test "$rc" = 0
+
+# 9. A device file the kernel does not provide (errors) is "-" in the
+# table, null in JSON and no sample in Prometheus, never a made-up 0.
+mutate no-errors
+rm "$D/no-errors/$DEV/dax0.0/errors"
+run --root "$D/no-errors" -d
+t "no errors file: '-' in the device table" \
+	grep -qE '^dax0\.0 .* ok +none +- +- 32GT/s x16$' <<<"$out"
+run --root "$D/no-errors" --json
+t "no errors file: null in JSON" python3 -c '
+import json, sys
+d = {x["device"]: x for x in json.loads(sys.argv[1])["devices"]}
+assert d["dax0.0"]["errors"] is None and d["dax1.0"]["errors"] == 3
+' "$out"
+run --root "$D/no-errors" --prometheus
+t "no errors file: no exmem_device_errors_total sample for that device" \
+	eval '[ "$rc" = 0 ] && ! grep -q "^exmem_device_errors_total{device=\"dax0.0\"}" <<<"$out" &&
+	      grep -qx "exmem_device_errors_total{device=\"dax1.0\"} 3" <<<"$out"'
+
+# 10. Devices in numeric order, as daxctl list: dax2.0 before dax10.0.
+mutate order
+cp -a "$D/order/$DEV/dax1.0" "$D/order/$DEV/dax10.0"
+cp -a "$D/order/$DEV/dax1.0" "$D/order/$DEV/dax2.0"
+run --root "$D/order" -d
+t "devices in numeric order (dax0.0 dax1.0 dax2.0 dax10.0)" \
+	test "$(awk 'NR > 1 { printf "%s ", $1 }' <<<"$out")" = "dax0.0 dax1.0 dax2.0 dax10.0 "
 
 ktap_finished

@@ -7,6 +7,7 @@
 #ifndef EXMEMSTAT_H
 #define EXMEMSTAT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
@@ -17,6 +18,8 @@
 
 #define EXM_MAX_NODES	64
 #define EXM_MAX_DEVS	64
+/* exm_dev.errors when the kernel provides no errors file (shown as -). */
+#define EXM_NO_ERRORS	ULLONG_MAX
 #define EXM_NAME_LEN	64
 
 /* Exit codes (exmemstat(8)). */
@@ -51,7 +54,7 @@ struct exm_dev {
 	char health[16];		/* ok, degraded, failing, offline; "" */
 	char last_event[EXM_NAME_LEN];	/* "" when not reported */
 	unsigned long long last_event_time; /* seconds since boot; 0 never */
-	unsigned long long errors;	/* error counter, if reported */
+	unsigned long long errors;	/* error counter; EXM_NO_ERRORS: no file */
 	char link[48];			/* "32GT/s x8", "" */
 };
 

@@ -158,15 +158,17 @@ void exm_print_devices(FILE *f, const struct exm_sample *s, bool header)
 			"since", "errors", "link");
 	for (i = 0; i < s->nr_devs; i++) {
 		const struct exm_dev *d = &s->devs[i];
-		char since[16];
+		char since[16], errors[24] = "-";
 
 		format_age(exm_event_age(s, d), since, sizeof(since));
+		if (d->errors != EXM_NO_ERRORS)
+			snprintf(errors, sizeof(errors), "%llu", d->errors);
 		fprintf(f,
-			"%-12s %4d %10.1f %10.1f %10.1f %10.1f %8llu %-8s %-9s %-19s %7s %6llu %s\n",
+			"%-12s %4d %10.1f %10.1f %10.1f %10.1f %8llu %-8s %-9s %-19s %7s %6s %s\n",
 			d->name, d->node, mib(d->capacity_bytes),
 			mib(d->online_bytes), mib(d->free_bytes),
 			mib(dev_used(d)), d->pinned, d->state, or_dash(d->health),
-			or_dash(d->last_event), since, d->errors,
+			or_dash(d->last_event), since, errors,
 			or_dash(d->link));
 	}
 }
@@ -345,7 +347,8 @@ static json_object *json_devices(const struct exm_sample *s)
 				       exm_event_age(s, d) >= 0 ?
 				       json_object_new_double(exm_event_age(s, d)) :
 				       NULL);
-		add_u64(o, "errors", d->errors);
+		json_object_object_add(o, "errors", d->errors != EXM_NO_ERRORS ?
+				       json_object_new_uint64(d->errors) : NULL);
 		add_str(o, "link", d->link);
 		json_object_array_add(arr, o);
 	}
@@ -519,6 +522,8 @@ static void prom_dev_metric(FILE *f, const struct exm_sample *s,
 			d->free_bytes, d->pinned, d->errors,
 			!strcmp(d->state, "online") };
 
+		if (field == DEV_ERRORS && d->errors == EXM_NO_ERRORS)
+			continue;	/* no errors file: no sample */
 		prom_dev_labels(f, name, d);
 		fprintf(f, "} %llu\n", v[field]);
 	}

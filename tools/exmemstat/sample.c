@@ -574,9 +574,10 @@ static int read_device(struct exm_source *src, struct exm_dev *d)
 	if (!err)
 		err = dev_text(src, d->name, "last_event", d->last_event,
 			       sizeof(d->last_event), false);
+	d->errors = EXM_NO_ERRORS;	/* unless the file says otherwise */
 	if (!err)
 		err = dev_number(src, d->name, "errors", &d->errors,
-				 ULLONG_MAX, false);
+				 EXM_NO_ERRORS - 1, false);
 	if (!err)
 		err = dev_number(src, d->name, "last_event_time",
 				 &d->last_event_time, ULLONG_MAX, false);
@@ -595,9 +596,10 @@ static int read_device(struct exm_source *src, struct exm_dev *d)
 	return EXM_EXIT_OK;
 }
 
+/* Numeric order, as daxctl list and ls -v: dax2.0 before dax10.0. */
 static int cmp_dev(const void *a, const void *b)
 {
-	return strcmp(((const struct exm_dev *)a)->name,
+	return strverscmp(((const struct exm_dev *)a)->name,
 		      ((const struct exm_dev *)b)->name);
 }
 
