@@ -600,7 +600,7 @@ static int read_device(struct exm_source *src, struct exm_dev *d)
 static int cmp_dev(const void *a, const void *b)
 {
 	return strverscmp(((const struct exm_dev *)a)->name,
-		      ((const struct exm_dev *)b)->name);
+			  ((const struct exm_dev *)b)->name);
 }
 
 static int read_devices(struct exm_source *src, struct exm_sample *s)
