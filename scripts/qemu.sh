@@ -63,6 +63,9 @@ cmdline="console=ttyS0 panic=-1 oops=panic exmem_guest=$MODE"
 cmdline="$cmdline null_blk.mbps=1 null_blk.max_sectors=8"
 # EXMEM_TESTS=a,b: run only these guest tests (developer runs).
 [ -z "${EXMEM_TESTS:-}" ] || cmdline="$cmdline exmem_tests=$EXMEM_TESTS"
+# EXMEM_TEST_ARGS=-t,NAME: kselftest harness arguments for those programs,
+# comma-separated (one test case of a program; developer runs only).
+[ -z "${EXMEM_TEST_ARGS:-}" ] || cmdline="$cmdline exmem_test_args=$EXMEM_TEST_ARGS"
 [ -z "${EXMEM_APPEND:-}" ] || cmdline="$cmdline $EXMEM_APPEND"
 
 # EXMEM_HMAT=1: describe the platform's performance to the guest: HMAT for

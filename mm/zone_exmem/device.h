@@ -9,6 +9,7 @@
 
 #include <linux/exmem.h>
 #include <linux/kobject.h>
+#include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/memory.h>
 #include <linux/mutex.h>
@@ -54,7 +55,12 @@ struct exmem_dev {
 	atomic_long_t errors;		/* errors reported against it */
 	unsigned int link_speed_mts;	/* trained link, 0 if not reported */
 	unsigned int link_width;
-	struct delayed_work drain_work;	/* FAILING: offline its blocks */
+	/* FAILING: offline its blocks (health.c's exmem_drain kthread). */
+	struct kthread_delayed_work drain_work;
+	bool drain_cancel;		/* an "ok" stops the drain */
+	unsigned int drain_passes;	/* since the drain started */
+	unsigned long drain_stalls;	/* drains stopped with blocks online */
+	char drain_status[48];		/* sysfs "drain", exmem_devs_lock */
 };
 
 /*

@@ -11,10 +11,13 @@
  *             device is ok: the pageblocks of its online blocks are
  *             isolated (MIGRATE_ISOLATE), so the buddy allocator does not
  *             hand out their free pages. Pages in use stay where they are.
- *   failing   isolated at once, and every block is offlined: offline_pages()
- *             migrates the pages to healthy ExMem first, to other memory if
- *             no ExMem is left (exmem_migrate_in_tier()). Blocks that cannot
- *             go yet (pinned pages) are retried every second.
+ *   failing   isolated at once, and every block is offlined (the drain):
+ *             offline_pages() migrates the pages to healthy ExMem first, to
+ *             other memory if no ExMem is left (exmem_migrate_in_tier()).
+ *             Each block gets drain_timeout_s; a pass that leaves blocks
+ *             online is retried EXMEM_DRAIN_PASSES times, then the drain
+ *             stops with its reason in the device's "drain" file, until
+ *             the administrator writes "failing" again. "ok" cancels it.
  *   offline   all its blocks are offline.
  *
  * No allocator is forked and no zone is split: isolation is the mechanism
@@ -36,10 +39,13 @@
  */
 #include <linux/device.h>
 #include <linux/exmem.h>
+#include <linux/kthread.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/page-isolation.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -80,6 +86,58 @@ struct exmem_health_req {
 static struct workqueue_struct *exmem_health_wq;
 static LIST_HEAD(exmem_health_reqs);
 static DEFINE_SPINLOCK(exmem_health_reqs_lock);
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "exmem."
+
+/* How long the drain gives one block to go offline, 1 s to 1 h. */
+static unsigned int drain_timeout_s = 30;
+
+static int drain_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 3600);
+}
+
+static const struct kernel_param_ops drain_timeout_ops = {
+	.set = drain_timeout_set,
+	.get = param_get_uint,
+};
+module_param_cb(drain_timeout_s, &drain_timeout_ops, &drain_timeout_s, 0644);
+MODULE_PARM_DESC(drain_timeout_s,
+		 "Seconds a failing device's drain gives one block to go offline, 1-3600 (default: 30)");
+
+/* Passes over a failing device's blocks before its drain stops. */
+#define EXMEM_DRAIN_PASSES	3
+
+/*
+ * Drains run one at a time on a kthread of their own, exmem_drain.
+ * offline_pages() retries migration until signal_pending(), and a kworker
+ * never has a signal: one page that cannot migrate would hold the device
+ * hotplug lock for good. This thread accepts SIGKILL, and gets it only
+ * while it offlines a block for a drain: from the attempt's timer
+ * (drain_timeout_s) or from an administrator's "ok" (exmem_drain_cancel()).
+ * exmem_drain_lock guards that window (exmem_drain_dev), so that no signal
+ * reaches the thread outside it; the thread flushes its signals when the
+ * window closes.
+ */
+static struct kthread_worker *exmem_drain_worker;
+static DEFINE_SPINLOCK(exmem_drain_lock);
+static struct exmem_dev *exmem_drain_dev;	/* exmem_drain_lock */
+static bool exmem_drain_timed_out;		/* exmem_drain_lock */
+
+static void exmem_drain_timer_fn(struct timer_list *timer)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&exmem_drain_lock, flags);
+	if (exmem_drain_dev) {
+		exmem_drain_timed_out = true;
+		send_sig(SIGKILL, exmem_drain_worker->task, 1);
+	}
+	spin_unlock_irqrestore(&exmem_drain_lock, flags);
+}
+
+static DEFINE_TIMER(exmem_drain_timer, exmem_drain_timer_fn);
 
 static bool exmem_dev_overlaps(const struct exmem_dev *dev,
 			       unsigned long start_pfn, unsigned long end_pfn)
@@ -213,6 +271,8 @@ static void exmem_react(void)
 	}
 }
 
+static void exmem_drain_start(struct exmem_dev *dev);
+
 /*
  * Set the health of @dev because of @event. Reports only make a device
  * worse, or bring a degraded one back to ok; @admin (a write to sysfs) may
@@ -238,7 +298,7 @@ static void exmem_dev_set_health(struct exmem_dev *dev,
 	if (dev->notify_from < 0)
 		dev->notify_from = old;
 	if (health == EXMEM_HEALTH_FAILING)
-		queue_delayed_work(exmem_health_wq, &dev->drain_work, 0);
+		exmem_drain_start(dev);
 }
 
 /* Has an ExMem device ever had memory online in the range? */
@@ -421,44 +481,177 @@ static int exmem_offline_block(unsigned long id)
 	return ret < 0 ? ret : 0;
 }
 
-/*
- * FAILING: offline every block of the device. Each offline migrates the
- * block's pages away (offline_pages() drops our isolation first, see
- * exmem_offline_begin()). Retried every second while a block refuses.
- */
-static void exmem_drain_workfn(struct work_struct *work)
+/* The first block of @dev at or after *@id; device hotplug lock held. */
+static struct exmem_block *exmem_dev_next_block(struct exmem_dev *dev,
+						unsigned long *id)
 {
-	struct exmem_dev *dev = container_of(to_delayed_work(work),
-					     struct exmem_dev, drain_work);
 	struct exmem_block *blk;
-	unsigned long id = 0;
-	int ret, busy = 0;
 
-	lock_device_hotplug();
-	if (READ_ONCE(dev->health) != EXMEM_HEALTH_FAILING)
-		goto out;
-	/* Offlining erases entries: look each one up again. */
-	while ((blk = xa_find(&exmem_blocks, &id, ULONG_MAX, XA_PRESENT))) {
-		if (blk->dev == dev) {
-			ret = exmem_offline_block(id);
-			if (ret) {
-				pr_info_ratelimited("exmem: %s: memory%lu not drained yet (%d)\n",
-						    kobject_name(&dev->kobj), id, ret);
-				busy++;
-			}
-		}
-		id++;
+	while ((blk = xa_find(&exmem_blocks, id, ULONG_MAX, XA_PRESENT))) {
+		if (blk->dev == dev)
+			return blk;
+		(*id)++;
 	}
-	if (busy) {
-		queue_delayed_work(exmem_health_wq, &dev->drain_work, HZ);
-		goto out;
-	}
+	return NULL;
+}
+
+static void exmem_drain_status(struct exmem_dev *dev, const char *fmt, ...)
+{
+	va_list args;
+
 	mutex_lock(&exmem_devs_lock);
-	exmem_dev_set_health(dev, EXMEM_HEALTH_OFFLINE, "drained", false);
-	exmem_react();
+	va_start(args, fmt);
+	vsnprintf(dev->drain_status, sizeof(dev->drain_status), fmt, args);
+	va_end(args);
 	mutex_unlock(&exmem_devs_lock);
-out:
+}
+
+/*
+ * Offline block @id for the drain of @dev, within drain_timeout_s and
+ * unless cancelled; the device hotplug lock is held, so the block stays.
+ *
+ * Return: 0, -ETIMEDOUT, -ECANCELED, or the error of the offline.
+ */
+static int exmem_drain_block(struct exmem_dev *dev, unsigned long id)
+{
+	unsigned long flags;
+	bool timed_out;
+	int ret;
+
+	spin_lock_irqsave(&exmem_drain_lock, flags);
+	exmem_drain_dev = dev;
+	exmem_drain_timed_out = false;
+	spin_unlock_irqrestore(&exmem_drain_lock, flags);
+	/* A cancel from before the window found no thread to signal. */
+	if (READ_ONCE(dev->drain_cancel)) {
+		ret = -ECANCELED;
+	} else {
+		mod_timer(&exmem_drain_timer,
+			  jiffies + READ_ONCE(drain_timeout_s) * HZ);
+		ret = exmem_offline_block(id);
+		timer_delete_sync(&exmem_drain_timer);
+	}
+	spin_lock_irqsave(&exmem_drain_lock, flags);
+	exmem_drain_dev = NULL;
+	timed_out = exmem_drain_timed_out;
+	spin_unlock_irqrestore(&exmem_drain_lock, flags);
+	/* No signal is sent from now on: none may stay for the next work. */
+	flush_signals(current);
+	if (ret && READ_ONCE(dev->drain_cancel))
+		return -ECANCELED;
+	if (ret && timed_out)
+		return -ETIMEDOUT;
+	return ret;
+}
+
+/* Every block of @dev is offline: the device is. */
+static void exmem_drain_done(struct exmem_dev *dev)
+{
+	lock_device_hotplug();
+	mutex_lock(&exmem_devs_lock);
+	if (dev->health == EXMEM_HEALTH_FAILING && !dev->drain_cancel) {
+		strscpy(dev->drain_status, "done", sizeof(dev->drain_status));
+		exmem_dev_set_health(dev, EXMEM_HEALTH_OFFLINE, "drained", false);
+		exmem_react();
+	}
+	mutex_unlock(&exmem_devs_lock);
 	unlock_device_hotplug();
+}
+
+/*
+ * A pass left blocks online: retry after a second, or, after
+ * EXMEM_DRAIN_PASSES passes, stop and say why (logged, in the device's
+ * "drain" file, counted in drain_stalls).
+ */
+static void exmem_drain_busy(struct exmem_dev *dev, unsigned long id, int err)
+{
+	char why[32];
+
+	if (err == -ETIMEDOUT)
+		snprintf(why, sizeof(why), "not offline after %u s",
+			 READ_ONCE(drain_timeout_s));
+	else
+		snprintf(why, sizeof(why), "offline failed: %d", err);
+	mutex_lock(&exmem_devs_lock);
+	if (++dev->drain_passes < EXMEM_DRAIN_PASSES) {
+		snprintf(dev->drain_status, sizeof(dev->drain_status),
+			 "retrying: memory%lu %s", id, why);
+		mutex_unlock(&exmem_devs_lock);
+		kthread_queue_delayed_work(exmem_drain_worker, &dev->drain_work,
+					   HZ);
+		return;
+	}
+	snprintf(dev->drain_status, sizeof(dev->drain_status),
+		 "stalled: memory%lu %s", id, why);
+	WRITE_ONCE(dev->drain_stalls, dev->drain_stalls + 1);
+	mutex_unlock(&exmem_devs_lock);
+	pr_warn("exmem: %s: drain stalled: memory%lu %s; write \"failing\" to its health to retry\n",
+		kobject_name(&dev->kobj), id, why);
+}
+
+/*
+ * FAILING: one pass over the device's blocks, offlining each; offlining
+ * migrates the block's pages away (offline_pages() drops our isolation
+ * first, see exmem_offline_begin()). The device hotplug lock is taken for
+ * one block at a time, each offline bounded by drain_timeout_s, so memory
+ * hotplug waits at most that long for a drain.
+ */
+static void exmem_drain_workfn(struct kthread_work *work)
+{
+	struct exmem_dev *dev = container_of(work, struct exmem_dev,
+					     drain_work.work);
+	unsigned long id = 0, busy_id = 0;
+	int ret, err = 0;
+
+	allow_signal(SIGKILL);
+	for (;; id++) {
+		lock_device_hotplug();
+		if (READ_ONCE(dev->health) != EXMEM_HEALTH_FAILING ||
+		    !exmem_dev_next_block(dev, &id))
+			ret = 1;
+		else
+			ret = exmem_drain_block(dev, id);
+		unlock_device_hotplug();
+		if (ret == 1)
+			break;
+		if (ret == -ECANCELED) {
+			exmem_drain_status(dev, "cancelled");
+			return;
+		}
+		if (ret && !err) {
+			err = ret;
+			busy_id = id;
+		}
+		cond_resched();
+	}
+	if (READ_ONCE(dev->health) != EXMEM_HEALTH_FAILING)
+		exmem_drain_status(dev, "cancelled");
+	else if (err)
+		exmem_drain_busy(dev, busy_id, err);
+	else
+		exmem_drain_done(dev);
+}
+
+/* Start, or restart, the drain of a failing device; exmem_devs_lock held. */
+static void exmem_drain_start(struct exmem_dev *dev)
+{
+	lockdep_assert_held(&exmem_devs_lock);
+	WRITE_ONCE(dev->drain_cancel, false);
+	dev->drain_passes = 0;
+	strscpy(dev->drain_status, "running", sizeof(dev->drain_status));
+	kthread_mod_delayed_work(exmem_drain_worker, &dev->drain_work, 0);
+}
+
+/* Stop the drain of @dev, interrupting the offline it may be in. */
+static void exmem_drain_cancel(struct exmem_dev *dev)
+{
+	unsigned long flags;
+
+	WRITE_ONCE(dev->drain_cancel, true);
+	spin_lock_irqsave(&exmem_drain_lock, flags);
+	if (exmem_drain_dev == dev)
+		send_sig(SIGKILL, exmem_drain_worker->task, 1);
+	spin_unlock_irqrestore(&exmem_drain_lock, flags);
 }
 
 /**
@@ -509,13 +702,15 @@ void exmem_health_dev_init(struct exmem_dev *dev)
 	dev->health = EXMEM_HEALTH_OK;
 	dev->notify_from = -1;
 	strscpy(dev->last_event, "none", sizeof(dev->last_event));
-	INIT_DELAYED_WORK(&dev->drain_work, exmem_drain_workfn);
+	strscpy(dev->drain_status, "none", sizeof(dev->drain_status));
+	kthread_init_delayed_work(&dev->drain_work, exmem_drain_workfn);
 }
 
 /* The device is being unregistered; no block of it is online. */
 void exmem_health_dev_exit(struct exmem_dev *dev)
 {
-	cancel_delayed_work_sync(&dev->drain_work);
+	exmem_drain_cancel(dev);
+	kthread_cancel_delayed_work_sync(&dev->drain_work);
 }
 
 static ssize_t health_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -538,10 +733,17 @@ static ssize_t health_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 	if (health < 0)
 		return -EINVAL;
+	/* "ok" and "degraded" stop a drain at once, even mid-offline. */
+	if (health < EXMEM_HEALTH_FAILING)
+		exmem_drain_cancel(dev);
 	ret = lock_device_hotplug_sysfs();
 	if (ret)
 		return ret;
 	mutex_lock(&exmem_devs_lock);
+	/* "failing" again restarts a drain that stopped. */
+	if (health >= EXMEM_HEALTH_FAILING &&
+	    dev->health == EXMEM_HEALTH_FAILING)
+		exmem_drain_start(dev);
 	exmem_dev_set_health(dev, min(health, EXMEM_HEALTH_FAILING), "admin",
 			     true);
 	exmem_react();
@@ -596,7 +798,29 @@ static ssize_t link_width_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", READ_ONCE(to_exmem_dev(kobj)->link_width));
 }
 
+/* What the drain of a failing device is doing, or why it stopped. */
+static ssize_t drain_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct exmem_dev *dev = to_exmem_dev(kobj);
+	ssize_t len;
+
+	mutex_lock(&exmem_devs_lock);
+	len = sysfs_emit(buf, "%s\n", dev->drain_status);
+	mutex_unlock(&exmem_devs_lock);
+	return len;
+}
+
+/* How many times a drain of the device stopped with blocks online. */
+static ssize_t drain_stalls_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(to_exmem_dev(kobj)->drain_stalls));
+}
+
 static struct kobj_attribute health_attr = __ATTR_RW(health);
+static struct kobj_attribute drain_attr = __ATTR_RO(drain);
+static struct kobj_attribute drain_stalls_attr = __ATTR_RO(drain_stalls);
 static struct kobj_attribute last_event_attr = __ATTR_RO(last_event);
 static struct kobj_attribute last_event_time_attr = __ATTR_RO(last_event_time);
 static struct kobj_attribute errors_attr = __ATTR_RO(errors);
@@ -606,6 +830,8 @@ static struct kobj_attribute link_width_attr = __ATTR_RO(link_width);
 
 static struct attribute *exmem_health_attrs[] = {
 	&health_attr.attr,
+	&drain_attr.attr,
+	&drain_stalls_attr.attr,
 	&last_event_attr.attr,
 	&last_event_time_attr.attr,
 	&errors_attr.attr,
@@ -621,6 +847,9 @@ const struct attribute_group exmem_health_group = {
 
 static int __init exmem_health_init(void)
 {
+	exmem_drain_worker = kthread_create_worker(0, "exmem_drain");
+	if (IS_ERR(exmem_drain_worker))
+		return PTR_ERR(exmem_drain_worker);
 	exmem_health_wq = alloc_ordered_workqueue("exmem_health", 0);
 	return exmem_health_wq ? 0 : -ENOMEM;
 }

@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -29,6 +31,7 @@
 #include "exmem_cxl.h"
 
 #define MAP_LEN		(32UL << 20)
+#define DRAIN_TIMEOUT	"/sys/module/exmem/parameters/drain_timeout_s"
 #define LOAD_LEN	(96UL << 20)
 #define OWNER_PAGES	16
 #define POISONED	5		/* the owner's page that gets poisoned */
@@ -270,6 +273,7 @@ FIXTURE_TEARDOWN(health)
 
 	set_param("ce_threshold", "5");
 	set_param("quiet_ms", "30000");
+	exmem_write_file(DRAIN_TIMEOUT, "30");
 	for (i = 0; i < self->n; i++)
 		if (!exmem_dev_attr(self->dev[i].dax, "health", h, sizeof(h)) &&
 		    strcmp(h, "failing") && strcmp(h, "offline"))
@@ -554,6 +558,124 @@ TEST_F_TIMEOUT(health, admin_drains_device_and_returns_it, 900)
 	ASSERT_EQ(0, exmem_dev_set_health(d->dax, "ok"));
 	ASSERT_EQ(0, online_device(d));
 	EXPECT_EQ((long)d->size, exmem_dev_long(d->dax, "online_bytes"));
+	munmap(buf, MAP_LEN);
+}
+
+/*
+ * Does a write to memory hotplug sysfs (which takes the device hotplug
+ * lock) return within @secs? "online" to online block @id answers EINVAL
+ * once it has the lock. The writer is a child, killed if it is late.
+ */
+static bool hotplug_answers_within(unsigned long id, int secs)
+{
+	int i, status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(exmem_block_id_set_state(id, "online") == -EINVAL ? 0 : 1);
+	if (pid < 0)
+		return false;
+	for (i = 0; i < secs * 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) && !WEXITSTATUS(status);
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return false;
+}
+
+/* Wait up to @secs for @dax's drain file to start with @prefix. */
+static int wait_drain(const char *dax, const char *prefix, int secs)
+{
+	char buf[64] = "";
+	int i;
+
+	for (i = 0; i < secs; i++) {
+		if (!exmem_dev_attr(dax, "drain", buf, sizeof(buf)) &&
+		    !strncmp(buf, prefix, strlen(prefix)))
+			return 0;
+		sleep(1);
+	}
+	fprintf(stderr, "# %s: drain is \"%s\", not \"%s...\" after %d s\n",
+		dax, buf, prefix, secs);
+	return -ETIMEDOUT;
+}
+
+/*
+ * drain_bounded: the drain of a failing device holding a page that cannot
+ * migrate (a vmsplice() reference held in a pipe) stops with a reason
+ * (the device's "drain" file names the block; drain_stalls counts it)
+ * after three passes of drain_timeout_s per block, while memory hotplug
+ * sysfs keeps answering; "ok" cancels a drain in the middle of that
+ * block's offline, long before its timeout; once the reference is gone, a
+ * new drain completes, every byte intact.
+ */
+TEST_F_TIMEOUT(health, drain_bounded_stops_with_a_reason_and_ok_cancels_it, 900)
+{
+	const unsigned long block = exmem_block_pages();
+	char *buf = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
+	const struct exmem_cxl_dev *d, *other;
+	unsigned long stuck, other_block;
+	char want[64], state[32];
+	struct iovec iov;
+	uint64_t pm;
+	long stalls;
+	time_t t0;
+	int pfd[2];
+
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, madvise(buf, MAP_LEN, MADV_NOHUGEPAGE));
+	exmem_fill_pattern(buf, MAP_LEN);
+	ASSERT_EQ(0, exmem_pagemap(getpid(), buf, 4096, &pm));
+	pm &= (1ULL << 55) - 1;
+	d = exmem_cxl_dev_of(self->dev, self->n, pm * 4096);
+	ASSERT_NE(NULL, d);
+	other = d == &self->dev[0] ? &self->dev[1] : &self->dev[0];
+	stuck = pm / block;
+	other_block = other->start / 4096 / block;
+	TH_LOG("page %#llx of %s in memory%lu held by vmsplice()",
+	       (unsigned long long)pm * 4096, d->dax, stuck);
+	ASSERT_EQ(0, pipe(pfd));
+	iov.iov_base = buf;
+	iov.iov_len = 4096;
+	ASSERT_EQ(4096, vmsplice(pfd[1], &iov, 1, 0));
+	stalls = exmem_dev_long(d->dax, "drain_stalls");
+
+	/* The drain stops with a reason; hotplug answers meanwhile. */
+	EXPECT_EQ(0, exmem_write_file(DRAIN_TIMEOUT, "5"));
+	ASSERT_EQ(0, exmem_dev_set_health(d->dax, "failing"));
+	EXPECT_TRUE(hotplug_answers_within(other_block, 5 + 60));
+	snprintf(want, sizeof(want), "stalled: memory%lu ", stuck);
+	ASSERT_EQ(0, wait_drain(d->dax, want, 300));
+	EXPECT_EQ(stalls + 1, exmem_dev_long(d->dax, "drain_stalls"));
+	ASSERT_EQ(0, exmem_dev_attr(d->dax, "health", state, sizeof(state)));
+	EXPECT_STREQ("failing", state);
+	EXPECT_EQ(block * 4096, exmem_dev_long(d->dax, "online_bytes"));
+
+	/* "ok" interrupts the offline of the stuck block at once. */
+	ASSERT_EQ(0, exmem_write_file(DRAIN_TIMEOUT, "600"));
+	ASSERT_EQ(0, exmem_dev_set_health(d->dax, "failing"));
+	ASSERT_EQ(0, wait_drain(d->dax, "running", 10));
+	sleep(3);
+	t0 = time(NULL);
+	ASSERT_EQ(0, exmem_dev_set_health(d->dax, "ok"));
+	EXPECT_LT(time(NULL) - t0, 60);
+	EXPECT_EQ(0, wait_drain(d->dax, "cancelled", 60));
+
+	/* Without the reference, a new drain completes. */
+	close(pfd[0]);
+	close(pfd[1]);
+	ASSERT_EQ(0, exmem_write_file(DRAIN_TIMEOUT, "30"));
+	ASSERT_EQ(0, exmem_dev_set_health(d->dax, "failing"));
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, d->dax, "offline",
+				       self->event, sizeof(self->event), 600));
+	EXPECT_EQ(0, wait_drain(d->dax, "done", 10));
+	EXPECT_EQ(0, exmem_dev_long(d->dax, "online_bytes"));
+	EXPECT_EQ(0, exmem_bad_words(buf, MAP_LEN));
+	ASSERT_EQ(0, exmem_dev_set_health(d->dax, "ok"));
+	ASSERT_EQ(0, online_device(d));
 	munmap(buf, MAP_LEN);
 }
 

@@ -27,11 +27,13 @@ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 mode=run
 only=
 benches=
+targs=
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	exmem_guest=*) mode=${arg#exmem_guest=} ;;
 	exmem_tests=*) only=,${arg#exmem_tests=}, ;;
 	exmem_bench=*) benches=,${arg#exmem_bench=}, ;;
+	exmem_test_args=*) targs=$(echo "${arg#exmem_test_args=}" | tr , ' ') ;;
 	esac
 done
 
@@ -83,7 +85,8 @@ run_tests() {
 		case "$only" in "" | *",$name,"*) ;; *) continue ;; esac
 		# Tests that need a boot of their own run only when named.
 		case " $OWN_BOOT " in *" $name "*) [ -n "$only" ] || continue ;; esac
-		run_one "$name" "$t"
+		# shellcheck disable=SC2086 # one word per harness argument
+		run_one "$name" "$t" $targs
 	done
 }
 
