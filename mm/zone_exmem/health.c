@@ -14,10 +14,11 @@
  *   failing   isolated at once, and every block is offlined (the drain):
  *             offline_pages() migrates the pages to healthy ExMem first, to
  *             other memory if no ExMem is left (exmem_migrate_in_tier()).
- *             Each block gets drain_timeout_s; a pass that leaves blocks
- *             online is retried EXMEM_DRAIN_PASSES times, then the drain
- *             stops with its reason in the device's "drain" file, until
- *             the administrator writes "failing" again. "ok" cancels it.
+ *             Each block gets drain_timeout_s; passes repeat a second
+ *             apart while blocks are left, and after EXMEM_DRAIN_PASSES in
+ *             a row that offline none, the drain stops with its reason in
+ *             the device's "drain" file, until the administrator writes
+ *             "failing" again. "ok" cancels it.
  *   offline   all its blocks are offline.
  *
  * No allocator is forked and no zone is split: isolation is the mechanism
@@ -90,8 +91,12 @@ static DEFINE_SPINLOCK(exmem_health_reqs_lock);
 #undef MODULE_PARAM_PREFIX
 #define MODULE_PARAM_PREFIX "exmem."
 
-/* How long the drain gives one block to go offline, 1 s to 1 h. */
-static unsigned int drain_timeout_s = 30;
+/*
+ * How long the drain gives one block to go offline, 1 s to 1 h: long
+ * enough to migrate a block under load, on slow memory; an interrupted
+ * offline keeps what it migrated, and the next pass goes on from there.
+ */
+static unsigned int drain_timeout_s = 120;
 
 static int drain_timeout_set(const char *val, const struct kernel_param *kp)
 {
@@ -104,9 +109,9 @@ static const struct kernel_param_ops drain_timeout_ops = {
 };
 module_param_cb(drain_timeout_s, &drain_timeout_ops, &drain_timeout_s, 0644);
 MODULE_PARM_DESC(drain_timeout_s,
-		 "Seconds a failing device's drain gives one block to go offline, 1-3600 (default: 30)");
+		 "Seconds a failing device's drain gives one block to go offline, 1-3600 (default: 120)");
 
-/* Passes over a failing device's blocks before its drain stops. */
+/* Passes offlining no block before a failing device's drain stops. */
 #define EXMEM_DRAIN_PASSES	3
 
 /*
@@ -560,10 +565,11 @@ static void exmem_drain_done(struct exmem_dev *dev)
 
 /*
  * A pass left blocks online: retry after a second, or, after
- * EXMEM_DRAIN_PASSES passes, stop and say why (logged, in the device's
- * "drain" file, counted in drain_stalls).
+ * EXMEM_DRAIN_PASSES passes in a row that offlined no block, stop and say
+ * why (logged, in the device's "drain" file, counted in drain_stalls).
  */
-static void exmem_drain_busy(struct exmem_dev *dev, unsigned long id, int err)
+static void exmem_drain_busy(struct exmem_dev *dev, unsigned long id, int err,
+			     bool progress)
 {
 	char why[32];
 
@@ -573,7 +579,8 @@ static void exmem_drain_busy(struct exmem_dev *dev, unsigned long id, int err)
 	else
 		snprintf(why, sizeof(why), "offline failed: %d", err);
 	mutex_lock(&exmem_devs_lock);
-	if (++dev->drain_passes < EXMEM_DRAIN_PASSES) {
+	dev->drain_passes = progress ? 0 : dev->drain_passes + 1;
+	if (dev->drain_passes < EXMEM_DRAIN_PASSES) {
 		snprintf(dev->drain_status, sizeof(dev->drain_status),
 			 "retrying: memory%lu %s", id, why);
 		mutex_unlock(&exmem_devs_lock);
@@ -601,6 +608,7 @@ static void exmem_drain_workfn(struct kthread_work *work)
 	struct exmem_dev *dev = container_of(work, struct exmem_dev,
 					     drain_work.work);
 	unsigned long id = 0, busy_id = 0;
+	bool progress = false;
 	int ret, err = 0;
 
 	allow_signal(SIGKILL);
@@ -622,12 +630,13 @@ static void exmem_drain_workfn(struct kthread_work *work)
 			err = ret;
 			busy_id = id;
 		}
+		progress |= !ret;
 		cond_resched();
 	}
 	if (READ_ONCE(dev->health) != EXMEM_HEALTH_FAILING)
 		exmem_drain_status(dev, "cancelled");
 	else if (err)
-		exmem_drain_busy(dev, busy_id, err);
+		exmem_drain_busy(dev, busy_id, err, progress);
 	else
 		exmem_drain_done(dev);
 }

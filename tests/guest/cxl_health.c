@@ -273,7 +273,7 @@ FIXTURE_TEARDOWN(health)
 
 	set_param("ce_threshold", "5");
 	set_param("quiet_ms", "30000");
-	exmem_write_file(DRAIN_TIMEOUT, "30");
+	exmem_write_file(DRAIN_TIMEOUT, "120");
 	for (i = 0; i < self->n; i++)
 		if (!exmem_dev_attr(self->dev[i].dax, "health", h, sizeof(h)) &&
 		    strcmp(h, "failing") && strcmp(h, "offline"))
@@ -606,7 +606,8 @@ static int wait_drain(const char *dax, const char *prefix, int secs)
  * drain_bounded: the drain of a failing device holding a page that cannot
  * migrate (a vmsplice() reference held in a pipe) stops with a reason
  * (the device's "drain" file names the block; drain_stalls counts it)
- * after three passes of drain_timeout_s per block, while memory hotplug
+ * after three passes that offline no block (drain_timeout_s per
+ * attempt), while memory hotplug
  * sysfs keeps answering; "ok" cancels a drain in the middle of that
  * block's offline, long before its timeout; once the reference is gone, a
  * new drain completes, every byte intact.
@@ -667,7 +668,7 @@ TEST_F_TIMEOUT(health, drain_bounded_stops_with_a_reason_and_ok_cancels_it, 900)
 	/* Without the reference, a new drain completes. */
 	close(pfd[0]);
 	close(pfd[1]);
-	ASSERT_EQ(0, exmem_write_file(DRAIN_TIMEOUT, "30"));
+	ASSERT_EQ(0, exmem_write_file(DRAIN_TIMEOUT, "120"));
 	ASSERT_EQ(0, exmem_dev_set_health(d->dax, "failing"));
 	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, d->dax, "offline",
 				       self->event, sizeof(self->event), 600));
