@@ -135,10 +135,9 @@ selftests_tree() {
 	insert_after "$G/tools/testing/selftests/Makefile" '^TARGETS += exec$' 'TARGETS += exmem'
 }
 
+# The MAINTAINERS entry; the index entries of the three documents come with
+# the patch after @docs (the ABI, sysctl and parameter entries).
 docs_tree() {
-	insert_after "$G/Documentation/admin-guide/mm/index.rst" '^   concepts$' '   exmem'
-	insert_after "$G/Documentation/mm/index.rst" '^   active_mm$' '   exmem'
-	insert_after "$G/Documentation/userspace-api/index.rst" '^   ELF$' '   exmem'
 	python3 - "$G/MAINTAINERS" <<'PY'
 import sys
 path = sys.argv[1]

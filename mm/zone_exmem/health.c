@@ -500,15 +500,11 @@ static struct exmem_block *exmem_dev_next_block(struct exmem_dev *dev,
 	return NULL;
 }
 
-static void exmem_drain_status(struct exmem_dev *dev, const char *fmt, ...)
+/* Set what the device's "drain" file shows. */
+static void exmem_drain_status(struct exmem_dev *dev, const char *status)
 {
-	va_list args;
-
-	mutex_lock(&exmem_devs_lock);
-	va_start(args, fmt);
-	vsnprintf(dev->drain_status, sizeof(dev->drain_status), fmt, args);
-	va_end(args);
-	mutex_unlock(&exmem_devs_lock);
+	guard(mutex)(&exmem_devs_lock);
+	strscpy(dev->drain_status, status, sizeof(dev->drain_status));
 }
 
 /*
@@ -764,13 +760,8 @@ static ssize_t health_store(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t last_event_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	struct exmem_dev *dev = to_exmem_dev(kobj);
-	ssize_t len;
-
-	mutex_lock(&exmem_devs_lock);
-	len = sysfs_emit(buf, "%s\n", dev->last_event);
-	mutex_unlock(&exmem_devs_lock);
-	return len;
+	guard(mutex)(&exmem_devs_lock);
+	return sysfs_emit(buf, "%s\n", to_exmem_dev(kobj)->last_event);
 }
 
 /* When last_event happened: seconds since boot, as in /proc/uptime. */
@@ -811,13 +802,8 @@ static ssize_t link_width_show(struct kobject *kobj,
 static ssize_t drain_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	struct exmem_dev *dev = to_exmem_dev(kobj);
-	ssize_t len;
-
-	mutex_lock(&exmem_devs_lock);
-	len = sysfs_emit(buf, "%s\n", dev->drain_status);
-	mutex_unlock(&exmem_devs_lock);
-	return len;
+	guard(mutex)(&exmem_devs_lock);
+	return sysfs_emit(buf, "%s\n", to_exmem_dev(kobj)->drain_status);
 }
 
 /* How many times a drain of the device stopped with blocks online. */

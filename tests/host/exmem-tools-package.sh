@@ -29,21 +29,11 @@ fi
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
 
-# t NAME COMMAND...: one result; the command's status decides. A failure
-# also shows the program's stdout ($out; ktap_t shows $rc and $err).
-t() {
-	local failed=$KTAP_CNT_FAIL
-	ktap_t "$@"
-	[ "$KTAP_CNT_FAIL" = "$failed" ] ||
-		printf '#   stdout: %s\n' "${out-}" | sed '2,$s/^/#   /'
-}
+# t NAME COMMAND...: one result (ktap_t, with the program's output on failure).
+t() { ktap_t "$@"; }
 
 # run CMD...: stdout in $out, stderr in $err, status in $rc.
-run() {
-	out=$(timeout 120 "$@" 2>"$D/err")
-	rc=$?
-	err=$(cat "$D/err")
-}
+run() { ktap_run -t 120 "$@"; }
 
 # 1. make install, with a unit of each kind beside exmemstat (the real
 # ones, if any, come along with the copy).

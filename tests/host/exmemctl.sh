@@ -19,21 +19,11 @@ BIN=$PWD/tools/exmemctl/exmemctl
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
 
-# t NAME COMMAND...: one result; the command's status decides. A failure
-# also shows the program's stdout ($out; ktap_t shows $rc and $err).
-t() {
-	local failed=$KTAP_CNT_FAIL
-	ktap_t "$@"
-	[ "$KTAP_CNT_FAIL" = "$failed" ] ||
-		printf '#   stdout: %s\n' "${out-}" | sed '2,$s/^/#   /'
-}
+# t NAME COMMAND...: one result (ktap_t, with the program's output on failure).
+t() { ktap_t "$@"; }
 
-# run ARGS...: stdout in $out, stderr in $err, status in $rc.
-run() {
-	out=$(timeout 30 "$BIN" "$@" 2>"$D/err")
-	rc=$?
-	err=$(cat "$D/err")
-}
+# run ARGS...: exmemctl ARGS; stdout in $out, stderr in $err, status in $rc.
+run() { ktap_run "$BIN" "$@"; }
 
 expect() { [ "$rc" = "$1" ] && grep -qE -- "$2" <<<"$err"; }
 # shows STATUS LINE...: the status, and each line in --show's output.

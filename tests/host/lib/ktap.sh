@@ -13,6 +13,7 @@
 #   ktap_print_header
 #   ktap_set_plan 3
 #   ktap_t NAME COMMAND...     one result: the command's exit status
+#   ktap_run [-t SECS] CMD...  run the program under test ($out $err $rc)
 #   ktap_finished
 KTAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 KTAP_HELPERS=${KSRC:-$KTAP_ROOT/build/pristine}/tools/testing/selftests/kselftest/ktap_helpers.sh
@@ -24,8 +25,8 @@ fi
 . "$KTAP_HELPERS"
 
 # ktap_t NAME COMMAND...: run COMMAND as one result named NAME. When it
-# fails, what it printed and, if the caller set them, $rc and $err (the
-# status and standard error of the program under test) follow as
+# fails, what it printed and, if ktap_run set them, $rc, $err and $out (the
+# status, standard error and output of the program under test) follow as
 # diagnostics.
 ktap_t() {
 	local name=$1 says
@@ -36,5 +37,23 @@ ktap_t() {
 		ktap_test_fail "$name"
 		[ -z "$says" ] || printf '%s\n' "$says" | sed 's/^/#   /'
 		printf '#   rc=%s stderr: %s\n' "${rc-}" "${err-}" | sed '2,$s/^/#   /'
+		[ -z "${out+set}" ] ||
+			printf '#   stdout: %s\n' "$out" | sed '2,$s/^/#   /'
 	fi
+}
+
+# ktap_run [-t SECS] CMD...: run the program under test, bounded (30 s
+# unless -t): its standard output in $out, standard error in $err, exit
+# status in $rc.
+ktap_run() {
+	local secs=30 f
+	if [ "$1" = -t ]; then
+		secs=$2
+		shift 2
+	fi
+	f=$(mktemp)
+	out=$(timeout "$secs" "$@" 2>"$f")
+	rc=$?
+	err=$(cat "$f")
+	rm -f "$f"
 }
