@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ktap_print_header
 make -s -C tools/exmemstat exmemstat-asan ||
 	ktap_exit_fail_msg "cannot build tools/exmemstat/exmemstat-asan"
-ktap_set_plan 147
+ktap_set_plan 148
 
 # BIN, F, T0, DEV, $D, run and mutate.
 # shellcheck source=tests/host/lib/exmemstat.sh
@@ -316,5 +316,10 @@ cp -a "$D/order/$DEV/dax1.0" "$D/order/$DEV/dax2.0"
 run --root "$D/order" -d
 t "devices in numeric order (dax0.0 dax1.0 dax2.0 dax10.0)" \
 	test "$(awk 'NR > 1 { printf "%s ", $1 }' <<<"$out")" = "dax0.0 dax1.0 dax2.0 dax10.0 "
+
+# 11. JSON as ndctl writes it: '/' is not escaped ("32GT/s", not "32GT\/s").
+run --root "$T0" --json
+t "JSON: '/' is not escaped (json-c NOSLASHESCAPE)" \
+	eval 'grep -qF "\"link\":\"32GT/s x16\"" <<<"$out" && ! grep -qF "\\/" <<<"$out"'
 
 ktap_finished

@@ -395,8 +395,10 @@ int exm_print_json(FILE *f, const struct exm_sample *prev,
 		}
 		json_object_object_add(root, "rates_per_second", rates);
 	}
+	/* "32GT/s", not json-c's default "32GT\/s". */
 	fprintf(f, "%s\n",
-		json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+		json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+					       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	return 0;
 }
