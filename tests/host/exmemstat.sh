@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ktap_print_header
 make -s -C tools/exmemstat exmemstat-asan ||
 	ktap_exit_fail_msg "cannot build tools/exmemstat/exmemstat-asan"
-ktap_set_plan 148
+ktap_set_plan 150
 
 # BIN, F, T0, DEV, $D, run and mutate.
 # shellcheck source=tests/host/lib/exmemstat.sh
@@ -321,5 +321,19 @@ t "devices in numeric order (dax0.0 dax1.0 dax2.0 dax10.0)" \
 run --root "$T0" --json
 t "JSON: '/' is not escaped (json-c NOSLASHESCAPE)" \
 	eval 'grep -qF "\"link\":\"32GT/s x16\"" <<<"$out" && ! grep -qF "\\/" <<<"$out"'
+
+# 12. -w clears the screen only on a terminal, as watch(1) and top do:
+# into a pipe or a file the screens follow one another, with no escapes.
+T1=$F/two-devices-t1
+run --root "$T0:$T1" -w 0.1 2
+t "-w into a pipe: no terminal escape codes, two screens" \
+	eval '[ "$rc" = 0 ] && ! grep -q $'"'"'\e'"'"' <<<"$out" &&
+	      [ "$(grep -c "^ExMem: " <<<"$out")" = 2 ]'
+# script(1) gives exmemstat a terminal.
+out=$(timeout 30 script -qefc "$BIN --root $T0:$T1 -w 0.1 2" /dev/null </dev/null)
+rc=$?
+err=
+t "-w on a terminal: home and clear screen before each screen" \
+	eval '[ "$rc" = 0 ] && [ "$(grep -c $'"'"'^\e\[H\e\[2JExMem: '"'"' <<<"$out")" = 2 ]'
 
 ktap_finished

@@ -123,7 +123,8 @@ bool exm_rate(const struct exm_sample *prev, const struct exm_sample *cur,
 
 /*
  * Output. @prev is NULL for the first sample of a run (rates since boot);
- * @timestamp adds the wall clock (-t), @header the column header.
+ * @timestamp adds the wall clock (-t), @header the column header, @clear
+ * the terminal's home and clear-screen codes before a watch screen.
  */
 void exm_print_timestamp(FILE *f, const struct exm_sample *s);
 void exm_print_summary(FILE *f, const struct exm_sample *s);
@@ -132,7 +133,7 @@ void exm_print_interval_header(FILE *f, bool timestamp);
 void exm_print_interval_line(FILE *f, const struct exm_sample *prev,
 			     const struct exm_sample *cur, bool timestamp);
 void exm_print_watch(FILE *f, const struct exm_sample *prev,
-		     const struct exm_sample *cur, bool timestamp);
+		     const struct exm_sample *cur, bool timestamp, bool clear);
 int exm_print_json(FILE *f, const struct exm_sample *prev,
 		   const struct exm_sample *cur);
 void exm_print_prometheus(FILE *f, const struct exm_sample *s);

@@ -47,6 +47,7 @@ struct options {
 	unsigned long count;	/* samples; 0: until interrupted */
 	bool timestamp;		/* -t: the wall clock on each line */
 	bool one_header;	/* -n: the header only once */
+	bool tty;		/* the output is a terminal (-w clears it) */
 	const char *output;	/* --output FILE; NULL: stdout */
 	const char *roots[MAX_ROOTS];	/* fixture roots, used in turn */
 	int nr_roots;
@@ -287,7 +288,14 @@ static void print_sample(const struct options *o, FILE *f,
 		exm_print_devices(f, cur, !n || !o->one_header);
 		break;
 	case FMT_WATCH:
-		exm_print_watch(f, prev, cur, o->timestamp);
+		/*
+		 * Clear the screen only on a terminal, as watch(1) and top
+		 * -b: into a pipe or a file the screens follow one another,
+		 * a blank line apart.
+		 */
+		if (n && !o->tty)
+			fputc('\n', f);
+		exm_print_watch(f, prev, cur, o->timestamp, o->tty);
 		break;
 	case FMT_JSON:
 		exm_print_json(f, prev, cur);
@@ -529,6 +537,7 @@ int main(int argc, char **argv)
 		}
 		out = file.f;
 	}
+	o.tty = isatty(fileno(out));
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (n = 0; !atomic_load(&stop) && (!o.count || n < o.count); n++) {

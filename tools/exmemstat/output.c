@@ -260,12 +260,13 @@ void exm_print_interval_line(FILE *f, const struct exm_sample *prev,
 #define BAR_WIDTH 40
 
 void exm_print_watch(FILE *f, const struct exm_sample *prev,
-		     const struct exm_sample *cur, bool timestamp)
+		     const struct exm_sample *cur, bool timestamp, bool clear)
 {
 	char bar[BAR_WIDTH + 1];
 	int i, used;
 
-	fputs("\033[H\033[2J", f);	/* home, clear screen */
+	if (clear)
+		fputs("\033[H\033[2J", f);	/* home, clear screen */
 	if (timestamp)
 		exm_print_timestamp(f, cur);
 	exm_print_summary(f, cur);

@@ -95,8 +95,10 @@ assert b["devices"][1]["last_event_age_s"] == 62.0
 PY'
 
 run --root $T0:$T1 --watch 0.1 2
-check "watch: clears the screen per sample, a usage bar per device" \
-	'[ "$(grep -c $'"'"'\e\[H\e\[2J'"'"' <<<"$out")" = 2 ] &&
+# Into a pipe, as top -b: the screens one after another, no escape codes
+# (tests/host/exmemstat.sh runs it on a terminal).
+check "watch into a pipe: two screens, no escape codes, a usage bar per device" \
+	'[ "$(grep -c "^ExMem: " <<<"$out")" = 2 ] && ! grep -q $'"'"'\e'"'"' <<<"$out" &&
 	 grep -qE "^dax0.0 +\[#+\.+\] +6.9% of 512 MiB  online ok$" <<<"$out"'
 
 run --root $T0 --prometheus
