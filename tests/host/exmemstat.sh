@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ktap_print_header
 make -s -C tools/exmemstat exmemstat-asan ||
 	ktap_exit_fail_msg "cannot build tools/exmemstat/exmemstat-asan"
-ktap_set_plan 150
+ktap_set_plan 156
 
 # BIN, F, T0, DEV, $D, run and mutate.
 # shellcheck source=tests/host/lib/exmemstat.sh
@@ -335,5 +335,22 @@ rc=$?
 err=
 t "-w on a terminal: home and clear screen before each screen" \
 	eval '[ "$rc" = 0 ] && [ "$(grep -c $'"'"'^\e\[H\e\[2JExMem: '"'"' <<<"$out")" = 2 ]'
+
+# 13. Output modes exclude one another: two of them are a usage error
+# naming both, never the last one silently.
+while IFS='|' read -r args first second; do
+	# shellcheck disable=SC2086 # the words are the arguments
+	run --root "$T0" $args
+	t "'$args': exit 1, $first and $second conflict" \
+		eval 'expect_text 1 "exmemstat: $first and $second are conflicting output modes" && [ -z "$out" ]'
+done <<'MODES'
+--json --prometheus|--json|--prometheus
+-d --json|--devices|--json
+-p -d|--prometheus|--devices
+-w -j|--watch|--json
+-d -w 0.1 2|--devices|--watch
+MODES
+run --root "$T0" -j --json
+t "the same mode twice is no conflict" test "$rc" = 0 -a -n "$out"
 
 ktap_finished

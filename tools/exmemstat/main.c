@@ -85,6 +85,7 @@ static const char help_text[] =
 	"  -h, --help         this help\n"
 	"  -V, --version      the version\n"
 	"\n"
+	"The output modes -d, -w, -j and -p exclude one another.\n"
 	"With INTERVAL (seconds, 0.1 to 3600), print a sample every INTERVAL,\n"
 	"COUNT (a positive integer) times or until interrupted, with per-second\n"
 	"rates: the first line's are averages since boot (\"over\" says boot),\n"
@@ -148,6 +149,27 @@ static int parse_count(const char *s, unsigned long *v)
 	return errno || *end || !*v ? -1 : 0;
 }
 
+/* The options that choose an output mode, for messages. */
+static const char *const format_opts[] = {
+	[FMT_DEVICES] = "--devices",
+	[FMT_WATCH] = "--watch",
+	[FMT_JSON] = "--json",
+	[FMT_PROMETHEUS] = "--prometheus",
+};
+
+/* Choose output mode @f: one only, never the last of several silently. */
+static int set_format(struct options *o, enum format f)
+{
+	if (o->format != FMT_TABLE && o->format != f) {
+		fprintf(stderr,
+			"exmemstat: %s and %s are conflicting output modes: choose one\n",
+			format_opts[o->format], format_opts[f]);
+		return -1;
+	}
+	o->format = f;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
@@ -172,16 +194,20 @@ static int parse_args(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "dwjpP:r:tnhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			o->format = FMT_DEVICES;
+			if (set_format(o, FMT_DEVICES))
+				return -1;
 			break;
 		case 'w':
-			o->format = FMT_WATCH;
+			if (set_format(o, FMT_WATCH))
+				return -1;
 			break;
 		case 'j':
-			o->format = FMT_JSON;
+			if (set_format(o, FMT_JSON))
+				return -1;
 			break;
 		case 'p':
-			o->format = FMT_PROMETHEUS;
+			if (set_format(o, FMT_PROMETHEUS))
+				return -1;
 			break;
 		case 'P':
 			if (exm_pids_parse(&o->pids, optarg))
