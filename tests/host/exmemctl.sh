@@ -43,11 +43,11 @@ else
 	exmem=no
 	zone=--normal
 fi
-# 55 results, then 4 on a kernel without ExMem or 1 on one with it.
+# 57 results, then 4 on a kernel without ExMem or 1 on one with it.
 if [ "$exmem" = no ]; then
-	ktap_set_plan 59
+	ktap_set_plan 61
 else
-	ktap_set_plan 56
+	ktap_set_plan 58
 fi
 
 # --show on its own: the inherited (default) policy, no program.
@@ -157,5 +157,10 @@ else
 	run --exmem -- "$BIN" --show
 	t "ExMem: --exmem is shown as zone exmem" shows 0 "zone: exmem"
 fi
+
+# exmemctl(8) says what it reads: the environment (PATH) and its files.
+for sec in ENVIRONMENT FILES; do
+	t "exmemctl(8): section $sec" grep -q "^\.SH $sec\$" tools/exmemctl/exmemctl.8
+done
 
 ktap_finished

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ktap_print_header
 make -s -C tools/exmemstat exmemstat-asan ||
 	ktap_exit_fail_msg "cannot build tools/exmemstat/exmemstat-asan"
-ktap_set_plan 156
+ktap_set_plan 162
 
 # BIN, F, T0, DEV, $D, run and mutate.
 # shellcheck source=tests/host/lib/exmemstat.sh
@@ -352,5 +352,26 @@ done <<'MODES'
 MODES
 run --root "$T0" -j --json
 t "the same mode twice is no conflict" test "$rc" = 0 -a -n "$out"
+
+# 14. EXMEMSTAT_ROOT: a bad value says why; --root on the command line wins
+# over the environment (exmemstat(8), ENVIRONMENT).
+EXMEMSTAT_ROOT=:: run
+t "bad EXMEMSTAT_ROOT '::': exit 1, says why" \
+	expect_text 1 "exmemstat: bad EXMEMSTAT_ROOT '::'"
+EXMEMSTAT_ROOT=a:b:c:d:e:f:g:h:i run
+t "bad EXMEMSTAT_ROOT (9 roots): exit 1, says why" \
+	expect_text 1 "exmemstat: bad EXMEMSTAT_ROOT 'a:b:c:d:e:f:g:h:i'"
+EXMEMSTAT_ROOT=a:b:c:d:e:f:g:h:i run --root "$T0"
+t "--root wins over a bad EXMEMSTAT_ROOT" \
+	eval '[ "$rc" = 0 ] && grep -q "1024.0 MiB total" <<<"$out"'
+EXMEMSTAT_ROOT=$F/no-exmem run --root "$T0"
+t "--root wins over a good EXMEMSTAT_ROOT" \
+	eval '[ "$rc" = 0 ] && grep -q "1024.0 MiB total" <<<"$out"'
+EXMEMSTAT_ROOT=$T0 run
+t "EXMEMSTAT_ROOT alone still selects the tree" \
+	eval '[ "$rc" = 0 ] && grep -q "1024.0 MiB total" <<<"$out"'
+t "exmemstat(8) has an ENVIRONMENT section naming EXMEMSTAT_ROOT" \
+	eval 'sed -n "/^\.SH ENVIRONMENT/,/^\.SH /p" tools/exmemstat/exmemstat.8 |
+	      grep -q "EXMEMSTAT_ROOT"'
 
 ktap_finished

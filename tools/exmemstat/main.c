@@ -81,7 +81,8 @@ static const char help_text[] =
 	"                     node_exporter's textfile collector\n"
 	"  -r, --root DIR     read DIR/proc and DIR/sys instead of the system's;\n"
 	"                     DIR1:DIR2:... are read in turn, one per sample\n"
-	"                     (for fixtures; also EXMEMSTAT_ROOT)\n"
+	"                     (for fixtures; also EXMEMSTAT_ROOT, which\n"
+	"                     --root overrides)\n"
 	"  -h, --help         this help\n"
 	"  -V, --version      the version\n"
 	"\n"
@@ -187,10 +188,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("EXMEMSTAT_ROOT");
+	bool root_opt = false;
 	int c;
 
-	if (env && env[0] && parse_roots(o, env))
-		return -1;
 	while ((c = getopt_long(argc, argv, "dwjpP:r:tnhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -218,6 +218,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 				fprintf(stderr, "exmemstat: bad --root '%s'\n", optarg);
 				return -1;
 			}
+			root_opt = true;
 			break;
 		case 't':
 			o->timestamp = true;
@@ -241,6 +242,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 		default:
 			return -1;
 		}
+	}
+	/* --root on the command line wins over the environment. */
+	if (!root_opt && env && env[0] && parse_roots(o, env)) {
+		fprintf(stderr,
+			"exmemstat: bad EXMEMSTAT_ROOT '%s': DIR or DIR1:DIR2:... (at most %d)\n",
+			env, MAX_ROOTS);
+		return -1;
 	}
 	if (optind < argc) {
 		if (parse_interval(argv[optind], &o->interval)) {
