@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ktap_print_header
 make -s -C tools/exmemstat exmemstat-asan ||
 	ktap_exit_fail_msg "cannot build tools/exmemstat/exmemstat-asan"
-ktap_set_plan 162
+ktap_set_plan 166
 
 # BIN, F, T0, DEV, $D, run and mutate.
 # shellcheck source=tests/host/lib/exmemstat.sh
@@ -373,5 +373,23 @@ t "EXMEMSTAT_ROOT alone still selects the tree" \
 t "exmemstat(8) has an ENVIRONMENT section naming EXMEMSTAT_ROOT" \
 	eval 'sed -n "/^\.SH ENVIRONMENT/,/^\.SH /p" tools/exmemstat/exmemstat.8 |
 	      grep -q "EXMEMSTAT_ROOT"'
+
+# 15. A device state longer than the column is printed whole; the column
+# grows for every row of the table (the health column stays aligned), and
+# keeps its width of 8 for the kernel's states (tests/guest/cxl_health.c
+# matches " offline  offline   drained ").
+mutate longstate
+echo online-but-going-offline >"$D/longstate/$DEV/dax1.0/state"
+run --root "$D/longstate" -d
+t "long state: printed whole in the device table" \
+	grep -qE '^dax1\.0 .* online-but-going-offline degraded +correctable-errors ' <<<"$out"
+t "long state: the column grows for every row (health aligned)" \
+	test "$(awk '{ print index($0, " ok ") + index($0, " degraded ") + index($0, " health ") }' <<<"$out" |
+		sort -u | wc -l)" = 1
+run --root "$D/longstate" --json
+t "long state: whole in JSON" grep -qF '"state":"online-but-going-offline"' <<<"$out"
+run --root "$T0" -d
+t "kernel states: the state column is 8 wide, as the guest tests read it" \
+	grep -qE '^dax0\.0 .* 12 online   ok        none ' <<<"$out"
 
 ktap_finished

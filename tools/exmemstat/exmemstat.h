@@ -21,6 +21,8 @@
 /* exm_dev.errors when the kernel provides no errors file (shown as -). */
 #define EXM_NO_ERRORS	ULLONG_MAX
 #define EXM_NAME_LEN	64
+/* A device's state, whole: as long as the longest sysfs line read. */
+#define EXM_STATE_LEN	256
 
 /* Exit codes (exmemstat(8)). */
 enum {
@@ -50,7 +52,7 @@ struct exm_dev {
 	unsigned long long online_bytes;
 	unsigned long long free_bytes;
 	unsigned long long pinned;
-	char state[16];			/* online, offline */
+	char state[EXM_STATE_LEN];	/* online, offline */
 	char health[16];		/* ok, degraded, failing, offline; "" */
 	char last_event[EXM_NAME_LEN];	/* "" when not reported */
 	unsigned long long last_event_time; /* seconds since boot; 0 never */

@@ -143,19 +143,25 @@ static void format_age(double age, char *buf, size_t len)
 	snprintf(buf, len, "%.0f%c", age / units[i].secs, units[i].unit);
 }
 
+/* The width of the state column: 8, or the longest state, printed whole. */
+#define STATE_WIDTH	8
+
 void exm_print_devices(FILE *f, const struct exm_sample *s, bool header)
 {
-	int i;
+	int i, sw = STATE_WIDTH;
 
 	if (!s->nr_devs) {
 		fprintf(f, "no ExMem devices\n");
 		return;
 	}
+	for (i = 0; i < s->nr_devs; i++)
+		if ((int)strlen(s->devs[i].state) > sw)
+			sw = (int)strlen(s->devs[i].state);
 	if (header)
-		fprintf(f, "%-12s %4s %10s %10s %10s %10s %8s %-8s %-9s %-19s %7s %6s %s\n",
+		fprintf(f, "%-12s %4s %10s %10s %10s %10s %8s %-*s %-9s %-19s %7s %6s %s\n",
 			"device", "node", "cap_MiB", "online_MiB", "free_MiB",
-			"used_MiB", "pinned", "state", "health", "last_event",
-			"since", "errors", "link");
+			"used_MiB", "pinned", sw, "state", "health",
+			"last_event", "since", "errors", "link");
 	for (i = 0; i < s->nr_devs; i++) {
 		const struct exm_dev *d = &s->devs[i];
 		char since[16], errors[24] = "-";
@@ -164,10 +170,11 @@ void exm_print_devices(FILE *f, const struct exm_sample *s, bool header)
 		if (d->errors != EXM_NO_ERRORS)
 			snprintf(errors, sizeof(errors), "%llu", d->errors);
 		fprintf(f,
-			"%-12s %4d %10.1f %10.1f %10.1f %10.1f %8llu %-8s %-9s %-19s %7s %6s %s\n",
+			"%-12s %4d %10.1f %10.1f %10.1f %10.1f %8llu %-*s %-9s %-19s %7s %6s %s\n",
 			d->name, d->node, mib(d->capacity_bytes),
 			mib(d->online_bytes), mib(d->free_bytes),
-			mib(dev_used(d)), d->pinned, d->state, or_dash(d->health),
+			mib(dev_used(d)), d->pinned, sw, d->state,
+			or_dash(d->health),
 			or_dash(d->last_event), since, errors,
 			or_dash(d->link));
 	}

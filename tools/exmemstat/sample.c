@@ -544,7 +544,7 @@ static int dev_text(struct exm_source *src, const char *dev, const char *attr,
 		return err;
 	if (required && !buf[0])
 		return fail(src, "%s:1: empty", full);
-	n = strnlen(buf, len - 1);	/* cut to the column's width */
+	n = strnlen(buf, len - 1);	/* @len - 1 bytes at most */
 	memcpy(dst, buf, n);
 	dst[n] = 0;
 	return EXM_EXIT_OK;
