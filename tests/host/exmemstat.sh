@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ktap_print_header
 make -s -C tools/exmemstat exmemstat-asan ||
 	ktap_exit_fail_msg "cannot build tools/exmemstat/exmemstat-asan"
-ktap_set_plan 166
+ktap_set_plan 172
 
 # BIN, F, T0, DEV, $D, run and mutate.
 # shellcheck source=tests/host/lib/exmemstat.sh
@@ -391,5 +391,28 @@ t "long state: whole in JSON" grep -qF '"state":"online-but-going-offline"' <<<"
 run --root "$T0" -d
 t "kernel states: the state column is 8 wide, as the guest tests read it" \
 	grep -qE '^dax0\.0 .* 12 online   ok        none ' <<<"$out"
+
+# 16. Free memory above the total is malformed (exit 3, file and line),
+# beyond what the kernel's per-CPU counter drift can show (125 pages per
+# CPU and zone: free pages are a vmstat counter, the total is not).
+mutate mi-freegt
+sed -i 's/^ExMemFree:.*/ExMemFree:       100000000 kB/' "$D/mi-freegt/proc/meminfo"
+run --root "$D/mi-freegt"
+t "strict: ExMemFree above ExMemTotal: exit 3, file and line named" \
+	expect_text 3 "mi-freegt/proc/meminfo:4: ExMemFree: 100000000 kB is more than ExMemTotal (1048576 kB)"
+t "strict: ExMemFree above ExMemTotal: no made-up output" test -z "$out"
+mutate zi-freegt
+sed -i 's/pages free     225000/pages free     2621440/' "$D/zi-freegt/proc/zoneinfo"
+run --root "$D/zi-freegt" --json
+t "strict: zone pages free above managed: exit 3, file and line named" \
+	expect_text 3 "zi-freegt/proc/zoneinfo:35: node 1 ExMem pages free: 2621440 is more than managed (262144)"
+t "strict: zone pages free above managed: no made-up output" test -z "$out"
+mutate drift
+sed -i 's/^ExMemFree:.*/ExMemFree:       1048580 kB/' "$D/drift/proc/meminfo"
+sed -i 's/pages free     225000/pages free     262145/' "$D/drift/proc/zoneinfo"
+run --root "$D/drift"
+t "per-CPU counter drift (free a page above the total) is no error" test "$rc" = 0
+run --root "$F/none-online"
+t "nothing online: free 0 of 0 is fine" test "$rc" = 0
 
 ktap_finished

@@ -175,7 +175,8 @@ static int meminfo_kb(struct exm_source *src, struct lines *l,
 	return EXM_EXIT_OK;
 }
 
-static int read_meminfo(struct exm_source *src, struct exm_sample *s)
+static int read_meminfo(struct exm_source *src, struct exm_sample *s,
+			int *free_line)
 {
 	bool memtotal = false, total = false, free_ = false;
 	unsigned long long bytes = 0;
@@ -204,6 +205,7 @@ static int read_meminfo(struct exm_source *src, struct exm_sample *s)
 			total = true;
 		} else {
 			s->free_bytes = bytes;
+			*free_line = l.n;
 			free_ = true;
 		}
 	}
@@ -293,12 +295,38 @@ static int zone_header(char *line, int *nid, char **name)
 	return 1;
 }
 
+/*
+ * How far a zone's free pages may read above its managed pages: free pages
+ * are a vmstat counter, whose per-CPU deltas (at most 125 pages each,
+ * mm/vmstat.c) are folded in later, so a nearly free zone can briefly
+ * show a few more free pages than it has. Beyond that it is malformed.
+ */
+#define VMSTAT_MAX_THRESHOLD	125ULL
+
+static unsigned long long free_drift_pages(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+	return VMSTAT_MAX_THRESHOLD * (unsigned long long)(cpus > 0 ? cpus : 1);
+}
+
 /* The ExMem zone fields of /proc/zoneinfo that a node entry must have. */
 enum { Z_PRESENT = 1, Z_MANAGED = 2, Z_FREE = 4, Z_ALL = 7 };
 
+/* A zone's free pages (line @free_line) above its managed pages. */
+static int zone_free_check(struct exm_source *src, struct lines *l,
+			   const struct exm_node *n, int free_line)
+{
+	if (n->free_pages <= n->managed_pages ||
+	    n->free_pages - n->managed_pages <= free_drift_pages())
+		return EXM_EXIT_OK;
+	return fail(src, "%s:%d: node %d ExMem pages free: %llu is more than managed (%llu)",
+		    l->path, free_line, n->nid, n->free_pages, n->managed_pages);
+}
+
 /* One "key value" line of an ExMem zone; the fields not used are skipped. */
 static int zone_field(struct exm_source *src, struct lines *l, char *line,
-		      struct exm_node *cur, int *seen)
+		      struct exm_node *cur, int *seen, int *free_line)
 {
 	static const struct {
 		const char *key;
@@ -329,14 +357,19 @@ static int zone_field(struct exm_source *src, struct lines *l, char *line,
 			    l->n, cur->nid, fields[i].key,
 			    p + len + strspn(p + len, " \t"), num_why[why]);
 	*(unsigned long long *)((char *)cur + fields[i].off) = v;
+	if (fields[i].bit == Z_FREE)
+		*free_line = l->n;
 	*seen |= fields[i].bit;
+	if ((*seen & (Z_FREE | Z_MANAGED)) == (Z_FREE | Z_MANAGED) &&
+	    (fields[i].bit & (Z_FREE | Z_MANAGED)))
+		return zone_free_check(src, l, cur, *free_line);
 	return EXM_EXIT_OK;
 }
 
 static int read_zoneinfo(struct exm_source *src, struct exm_sample *s)
 {
 	struct exm_node *cur = NULL;
-	int nid, hdr, r = 0, err, seen = 0;
+	int nid, hdr, r = 0, err, seen = 0, free_line = 0;
 	struct lines l;
 	char *line, *name;
 
@@ -367,7 +400,7 @@ static int read_zoneinfo(struct exm_source *src, struct exm_sample *s)
 			continue;
 		}
 		if (cur)
-			err = zone_field(src, &l, line, cur, &seen);
+			err = zone_field(src, &l, line, cur, &seen, &free_line);
 	}
 	if (!err && r < 0)
 		err = EXM_EXIT_DATA;
@@ -831,6 +864,26 @@ static int sample_page_size(struct exm_source *src, struct exm_sample *s)
 	return EXM_EXIT_OK;
 }
 
+/*
+ * ExMemFree above ExMemTotal is malformed, beyond the drift of the free
+ * page counters of the ExMem zones (free_drift_pages() each).
+ */
+static int check_meminfo_free(struct exm_source *src,
+			      const struct exm_sample *s, int free_line)
+{
+	unsigned long long drift = free_drift_pages() * s->page_size *
+				   (unsigned long long)(s->nr_nodes ? s->nr_nodes : 1);
+	char path[4096];
+
+	if (s->free_bytes <= s->total_bytes ||
+	    s->free_bytes - s->total_bytes <= drift)
+		return EXM_EXIT_OK;
+	full_path(src, "/proc/meminfo", path, sizeof(path));
+	return fail(src, "%s:%d: ExMemFree: %llu kB is more than ExMemTotal (%llu kB)",
+		    path, free_line, s->free_bytes / 1024,
+		    s->total_bytes / 1024);
+}
+
 /* Page counts of the ExMem zones must fit in bytes. */
 static int check_page_counts(struct exm_source *src, struct exm_sample *s)
 {
@@ -866,7 +919,7 @@ double exm_event_age(const struct exm_sample *s, const struct exm_dev *d)
 
 int exm_read(struct exm_source *src, struct exm_sample *s)
 {
-	int err, i, j;
+	int err, i, j, free_line = 0;
 
 	memset(s, 0, sizeof(*s));
 	src->error[0] = 0;
@@ -878,13 +931,15 @@ int exm_read(struct exm_source *src, struct exm_sample *s)
 	if (!err)
 		err = sample_uptime(src, s);
 	if (!err)
-		err = read_meminfo(src, s);
+		err = read_meminfo(src, s, &free_line);
 	if (!err)
 		err = read_vmstat(src, s);
 	if (!err)
 		err = read_zoneinfo(src, s);
 	if (!err)
 		err = check_page_counts(src, s);
+	if (!err)
+		err = check_meminfo_free(src, s, free_line);
 	if (!err)
 		err = read_devices(src, s);
 	if (!err)
