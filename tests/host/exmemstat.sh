@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ktap_print_header
 make -s -C tools/exmemstat exmemstat-asan ||
 	ktap_exit_fail_msg "cannot build tools/exmemstat/exmemstat-asan"
-ktap_set_plan 172
+ktap_set_plan 175
 
 # BIN, F, T0, DEV, $D, run and mutate.
 # shellcheck source=tests/host/lib/exmemstat.sh
@@ -414,5 +414,26 @@ run --root "$D/drift"
 t "per-CPU counter drift (free a page above the total) is no error" test "$rc" = 0
 run --root "$F/none-online"
 t "nothing online: free 0 of 0 is fine" test "$rc" = 0
+
+# 17. No fixed limit on the number of devices: 69 (more than the 64 that
+# was the limit), in numeric order, in every output mode.
+mutate many
+for n in $(seq 2 68); do
+	cp -a "$D/many/$DEV/dax1.0" "$D/many/$DEV/dax$n.0"
+done
+run --root "$D/many" -d
+t "69 devices: exit 0, 69 rows, dax68.0 last" \
+	eval '[ "$rc" = 0 ] && [ "$(grep -c "^dax" <<<"$out")" = 69 ] &&
+	      tail -1 <<<"$out" | grep -q "^dax68\.0 "'
+run --root "$D/many:$D/many" --json 0.1 2
+t "69 devices: JSON, two samples" python3 -c '
+import json, sys
+for line in sys.argv[1].splitlines():
+    assert len(json.loads(line)["devices"]) == 69
+assert len(sys.argv[1].splitlines()) == 2
+' "$out"
+run --root "$D/many" --prometheus
+t "69 devices: Prometheus" \
+	test "$rc" = 0 -a "$(grep -c '^exmem_device_up{' <<<"$out")" = 69
 
 ktap_finished

@@ -17,7 +17,6 @@
 #endif
 
 #define EXM_MAX_NODES	64
-#define EXM_MAX_DEVS	64
 /* exm_dev.errors when the kernel provides no errors file (shown as -). */
 #define EXM_NO_ERRORS	ULLONG_MAX
 #define EXM_NAME_LEN	64
@@ -89,14 +88,17 @@ struct exm_sample {
 	unsigned long long free_bytes;	/* ExMemFree */
 	int nr_nodes;
 	struct exm_node nodes[EXM_MAX_NODES];
+	/* Devices, grown as needed (exm_read()), freed by exm_sample_free(). */
 	int nr_devs;
-	struct exm_dev devs[EXM_MAX_DEVS];
+	int devs_cap;
+	struct exm_dev *devs;
 	unsigned long long events[EXM_NR_EVENTS];
 	bool has_event[EXM_NR_EVENTS];
 	unsigned long page_size;	/* bytes per page of the kernel read */
 	/* Devices whose sysfs files vanished while being read (hot-unplug). */
 	int nr_gone;
-	char gone[EXM_MAX_DEVS][256];
+	int gone_cap;
+	char (*gone)[256];
 };
 
 /* Where the files are: "" for the running system, or a fixture tree. */
@@ -113,6 +115,12 @@ struct exm_source {
  * it is left out of s->devs and named in s->gone.
  */
 int exm_read(struct exm_source *src, struct exm_sample *s);
+
+/*
+ * Free what exm_read() allocated in @s: its devices go, the rest stays.
+ * @s may be read into again.
+ */
+void exm_sample_free(struct exm_sample *s);
 
 /*
  * Per-second rate of event @e into *@rate: between two samples, or since

@@ -603,6 +603,8 @@ int main(int argc, char **argv)
 		else
 			err = atomic_commit(&file);
 	}
+	exm_sample_free(&samples[0]);
+	exm_sample_free(&samples[1]);
 	free(o.roots_buf);
 	return close_stdout(err);
 }

@@ -206,6 +206,7 @@ int exm_print_pids(FILE *f, struct exm_source *src, const struct exm_pids *pids)
 
 	/* The kernel has ExMem (else exit 2), and which nodes hold it. */
 	err = exm_read(src, &s);
+	exm_sample_free(&s);	/* the devices are not needed, the nodes are */
 	if (err == EXM_EXIT_NO_EXMEM) {
 		fprintf(stderr, "exmemstat: this kernel has no ZONE_EXMEM\n");
 		return err;

@@ -636,6 +636,30 @@ static int cmp_dev(const void *a, const void *b)
 			  ((const struct exm_dev *)b)->name);
 }
 
+/*
+ * Room for @n elements of @size bytes in *@arr, which holds *@cap: grown
+ * by doubling. 0, or -1 when out of memory (*@arr is kept).
+ */
+static int grow(void *arr, int *cap, int n, size_t size)
+{
+	void **p = arr, *q;
+	int c = *cap ? *cap : 16;
+
+	while (c < n) {
+		if (c > INT_MAX / 2)
+			return -1;
+		c *= 2;
+	}
+	if (c == *cap)
+		return 0;
+	q = reallocarray(*p, c, size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
 static int read_devices(struct exm_source *src, struct exm_sample *s)
 {
 	char path[4096];
@@ -652,9 +676,10 @@ static int read_devices(struct exm_source *src, struct exm_sample *s)
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (s->nr_devs == EXM_MAX_DEVS) {
-			err = fail(src, "%s: more than %d devices", path,
-				   EXM_MAX_DEVS);
+		if (grow(&s->devs, &s->devs_cap, s->nr_devs + 1,
+			 sizeof(*s->devs))) {
+			err = fail(src, "%s: out of memory for %d devices",
+				   path, s->nr_devs + 1);
 			break;
 		}
 		d = &s->devs[s->nr_devs++];
@@ -663,7 +688,8 @@ static int read_devices(struct exm_source *src, struct exm_sample *s)
 		err = read_device(src, d);
 		if (err == DEV_GONE) {
 			/* Hot-unplugged between readdir() and reading it. */
-			if (s->nr_gone < EXM_MAX_DEVS)
+			if (!grow(&s->gone, &s->gone_cap, s->nr_gone + 1,
+				  sizeof(*s->gone)))
 				memcpy(s->gone[s->nr_gone++], d->name,
 				       sizeof(s->gone[0]));
 			s->nr_devs--;
@@ -671,7 +697,8 @@ static int read_devices(struct exm_source *src, struct exm_sample *s)
 		}
 	}
 	closedir(dir);
-	qsort(s->devs, s->nr_devs, sizeof(s->devs[0]), cmp_dev);
+	if (s->nr_devs)
+		qsort(s->devs, s->nr_devs, sizeof(s->devs[0]), cmp_dev);
 	return err;
 }
 
@@ -917,11 +944,31 @@ double exm_event_age(const struct exm_sample *s, const struct exm_dev *d)
 	return s->uptime - (double)d->last_event_time;
 }
 
+void exm_sample_free(struct exm_sample *s)
+{
+	free(s->devs);
+	free(s->gone);
+	s->devs = NULL;
+	s->gone = NULL;
+	s->nr_devs = 0;
+	s->devs_cap = 0;
+	s->nr_gone = 0;
+	s->gone_cap = 0;
+}
+
 int exm_read(struct exm_source *src, struct exm_sample *s)
 {
+	struct exm_dev *devs = s->devs;
+	char (*gone)[256] = s->gone;
+	int devs_cap = s->devs_cap, gone_cap = s->gone_cap;
 	int err, i, j, free_line = 0;
 
+	/* A new sample in the arrays of the last one read into @s. */
 	memset(s, 0, sizeof(*s));
+	s->devs = devs;
+	s->devs_cap = devs_cap;
+	s->gone = gone;
+	s->gone_cap = gone_cap;
 	src->error[0] = 0;
 	err = sample_page_size(src, s);
 	if (!err)
