@@ -13,6 +13,7 @@
  * Placement is checked on real pages: pagemap PFNs against each device's
  * host physical range.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
