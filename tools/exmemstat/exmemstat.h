@@ -107,6 +107,9 @@ struct exm_source {
 	char error[256];		/* why exm_read() failed */
 };
 
+/* Say why in src->error (printf format); returns EXM_EXIT_DATA. */
+int exm_fail(struct exm_source *src, const char *fmt, ...);
+
 /*
  * Read one sample. Returns EXM_EXIT_OK, EXM_EXIT_NO_EXMEM (the kernel has
  * no ZONE_EXMEM: a valid meminfo without ExMemTotal) or EXM_EXIT_DATA (a

@@ -33,17 +33,6 @@ struct exm_proc {
 	bool from_numa_maps;
 };
 
-/* Say why in src->error; returns EXM_EXIT_DATA. */
-static int proc_fail(struct exm_source *src, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(src->error, sizeof(src->error), fmt, ap);
-	va_end(ap);
-	return EXM_EXIT_DATA;
-}
-
 int exm_pids_parse(struct exm_pids *pids, const char *arg)
 {
 	const char *s = arg;
@@ -102,8 +91,8 @@ static int read_status(struct exm_source *src, struct exm_proc *p)
 	snprintf(path, sizeof(path), "%s/proc/%d/status", src->root, p->pid);
 	f = fopen(path, "re");
 	if (!f) {
-		return proc_fail(src, "%s: %s%s", path, strerror(errno),
-				 errno == ENOENT ? " (no such process)" : "");
+		return exm_fail(src, "%s: %s%s", path, strerror(errno),
+				errno == ENOENT ? " (no such process)" : "");
 	}
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long *v = NULL;
@@ -119,17 +108,17 @@ static int read_status(struct exm_source *src, struct exm_proc *p)
 		if (!v)
 			continue;
 		if (parse_kb(strchr(line, ':') + 1, v)) {
-			ret = proc_fail(src, "%s:%d: '%s' is not 'Key: N kB'",
-					path, lineno, line);
+			ret = exm_fail(src, "%s:%d: '%s' is not 'Key: N kB'",
+				       path, lineno, line);
 			break;
 		}
 		has_exmem |= v == &p->exmem_kb;
 	}
 	if (!ret && ferror(f))
-		ret = proc_fail(src, "%s: read error", path);
+		ret = exm_fail(src, "%s: read error", path);
 	fclose(f);
 	if (!ret && !p->name[0])
-		ret = proc_fail(src, "%s: no Name line", path);
+		ret = exm_fail(src, "%s: no Name line", path);
 	return ret ? ret : !has_exmem;
 }
 
@@ -157,7 +146,7 @@ static int read_numa_maps(struct exm_source *src, const struct exm_sample *s,
 	snprintf(path, sizeof(path), "%s/proc/%d/numa_maps", src->root, p->pid);
 	f = fopen(path, "re");
 	if (!f)
-		return proc_fail(src, "%s: %s", path, strerror(errno));
+		return exm_fail(src, "%s: %s", path, strerror(errno));
 	while (!ret && getline(&line, &len, f) > 0) {
 		unsigned long long on_exmem = 0;
 
@@ -187,8 +176,8 @@ static int read_numa_maps(struct exm_source *src, const struct exm_sample *s,
 		if (!ret && on_exmem && !kps)
 			ret = EXM_EXIT_DATA;	/* pages without a page size */
 		if (ret)
-			proc_fail(src, "%s:%d: bad N<node>=<pages> or kernelpagesize_kB",
-				  path, lineno);
+			exm_fail(src, "%s:%d: bad N<node>=<pages> or kernelpagesize_kB",
+				 path, lineno);
 		kb += on_exmem * kps;
 	}
 	free(line);

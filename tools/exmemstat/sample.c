@@ -38,7 +38,7 @@ const char *const exm_event_names[EXM_NR_EVENTS] = {
 	[EXM_ZSWPOUT_REFUSED] = "exmem_zswpout_refused",
 };
 
-static int fail(struct exm_source *src, const char *fmt, ...)
+int exm_fail(struct exm_source *src, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -117,7 +117,7 @@ static int lines_open(struct exm_source *src, struct lines *l,
 	full_path(src, path, l->path, sizeof(l->path));
 	l->f = fopen(l->path, "r");
 	if (!l->f)
-		return fail(src, "%s: %s", l->path, strerror(errno));
+		return exm_fail(src, "%s: %s", l->path, strerror(errno));
 	return EXM_EXIT_OK;
 }
 
@@ -128,7 +128,7 @@ static int lines_next(struct exm_source *src, struct lines *l, char **line)
 
 	if (len < 0) {
 		if (ferror(l->f)) {
-			fail(src, "%s: %s", l->path, strerror(errno));
+			exm_fail(src, "%s: %s", l->path, strerror(errno));
 			return -1;
 		}
 		return 0;
@@ -137,7 +137,7 @@ static int lines_next(struct exm_source *src, struct lines *l, char **line)
 	if (len && l->buf[len - 1] == '\n')
 		l->buf[--len] = 0;
 	if (strlen(l->buf) != (size_t)len) {
-		fail(src, "%s:%d: a NUL byte in the line", l->path, l->n);
+		exm_fail(src, "%s:%d: a NUL byte in the line", l->path, l->n);
 		return -1;
 	}
 	*line = l->buf;
@@ -168,9 +168,9 @@ static int meminfo_kb(struct exm_source *src, struct lines *l,
 	if (r == NUM_OK && kb > ULLONG_MAX / 1024)
 		r = NUM_RANGE;
 	if (r != NUM_OK)
-		return fail(src, "%s:%d: %s: '%s' %s (expected 'N kB')",
-			    l->path, l->n, key, val + strspn(val, " \t"),
-			    num_why[r]);
+		return exm_fail(src, "%s:%d: %s: '%s' %s (expected 'N kB')",
+				l->path, l->n, key, val + strspn(val, " \t"),
+				num_why[r]);
 	*bytes = kb * 1024;
 	return EXM_EXIT_OK;
 }
@@ -188,7 +188,7 @@ static int read_meminfo(struct exm_source *src, struct exm_sample *s,
 	while (!err && (r = lines_next(src, &l, &line)) > 0) {
 		val = strchr(line, ':');
 		if (!val || val == line) {
-			err = fail(src, "%s:%d: not 'Name: value'", l.path, l.n);
+			err = exm_fail(src, "%s:%d: not 'Name: value'", l.path, l.n);
 			break;
 		}
 		*val++ = 0;
@@ -212,15 +212,15 @@ static int read_meminfo(struct exm_source *src, struct exm_sample *s,
 	if (!err && r < 0)
 		err = EXM_EXIT_DATA;
 	if (!err && !memtotal)
-		err = fail(src, "%s: no MemTotal line: not a meminfo file",
-			   l.path);
+		err = exm_fail(src, "%s: no MemTotal line: not a meminfo file",
+			       l.path);
 	if (!err && !total) {
-		fail(src, "this kernel has no ZONE_EXMEM (no ExMemTotal in %s)",
-		     l.path);
+		exm_fail(src, "this kernel has no ZONE_EXMEM (no ExMemTotal in %s)",
+			 l.path);
 		err = EXM_EXIT_NO_EXMEM;
 	}
 	if (!err && !free_)
-		err = fail(src, "%s: ExMemTotal without ExMemFree", l.path);
+		err = exm_fail(src, "%s: ExMemTotal without ExMemFree", l.path);
 	lines_close(&l);
 	return err;
 }
@@ -236,7 +236,7 @@ static int read_vmstat(struct exm_source *src, struct exm_sample *s)
 	while (!err && (r = lines_next(src, &l, &line)) > 0) {
 		sp = strchr(line, ' ');
 		if (!sp || sp == line || strchr(sp + 1, ' ')) {
-			err = fail(src, "%s:%d: not 'name value'", l.path, l.n);
+			err = exm_fail(src, "%s:%d: not 'name value'", l.path, l.n);
 			break;
 		}
 		*sp++ = 0;
@@ -245,8 +245,8 @@ static int read_vmstat(struct exm_source *src, struct exm_sample *s)
 				continue;
 			why = parse_whole(sp, &s->events[e]);
 			if (why != NUM_OK) {
-				err = fail(src, "%s:%d: %s: '%s' %s", l.path,
-					   l.n, line, sp, num_why[why]);
+				err = exm_fail(src, "%s:%d: %s: '%s' %s", l.path,
+					       l.n, line, sp, num_why[why]);
 				break;
 			}
 			s->has_event[e] = true;
@@ -255,7 +255,7 @@ static int read_vmstat(struct exm_source *src, struct exm_sample *s)
 	if (!err && r < 0)
 		err = EXM_EXIT_DATA;
 	if (!err && !l.n)
-		err = fail(src, "%s: empty", l.path);
+		err = exm_fail(src, "%s: empty", l.path);
 	lines_close(&l);
 	return err;
 }
@@ -320,8 +320,8 @@ static int zone_free_check(struct exm_source *src, struct lines *l,
 	if (n->free_pages <= n->managed_pages ||
 	    n->free_pages - n->managed_pages <= free_drift_pages())
 		return EXM_EXIT_OK;
-	return fail(src, "%s:%d: node %d ExMem pages free: %llu is more than managed (%llu)",
-		    l->path, free_line, n->nid, n->free_pages, n->managed_pages);
+	return exm_fail(src, "%s:%d: node %d ExMem pages free: %llu is more than managed (%llu)",
+			l->path, free_line, n->nid, n->free_pages, n->managed_pages);
 }
 
 /* One "key value" line of an ExMem zone; the fields not used are skipped. */
@@ -353,9 +353,9 @@ static int zone_field(struct exm_source *src, struct lines *l, char *line,
 		return EXM_EXIT_OK;
 	why = parse_field(p + len, &v);
 	if (why != NUM_OK)
-		return fail(src, "%s:%d: node %d ExMem %s: '%s' %s", l->path,
-			    l->n, cur->nid, fields[i].key,
-			    p + len + strspn(p + len, " \t"), num_why[why]);
+		return exm_fail(src, "%s:%d: node %d ExMem %s: '%s' %s", l->path,
+				l->n, cur->nid, fields[i].key,
+				p + len + strspn(p + len, " \t"), num_why[why]);
 	*(unsigned long long *)((char *)cur + fields[i].off) = v;
 	if (fields[i].bit == Z_FREE)
 		*free_line = l->n;
@@ -377,8 +377,8 @@ static int read_zoneinfo(struct exm_source *src, struct exm_sample *s)
 	while (!err && (r = lines_next(src, &l, &line)) > 0) {
 		hdr = zone_header(line, &nid, &name);
 		if (hdr < 0) {
-			err = fail(src, "%s:%d: not 'Node N, zone NAME'",
-				   l.path, l.n);
+			err = exm_fail(src, "%s:%d: not 'Node N, zone NAME'",
+				       l.path, l.n);
 			break;
 		}
 		if (hdr) {
@@ -388,8 +388,8 @@ static int read_zoneinfo(struct exm_source *src, struct exm_sample *s)
 			if (strcmp(name, "ExMem"))
 				continue;
 			if (s->nr_nodes == EXM_MAX_NODES) {
-				err = fail(src, "%s:%d: more than %d ExMem zones",
-					   l.path, l.n, EXM_MAX_NODES);
+				err = exm_fail(src, "%s:%d: more than %d ExMem zones",
+					       l.path, l.n, EXM_MAX_NODES);
 				break;
 			}
 			cur = &s->nodes[s->nr_nodes++];
@@ -405,15 +405,15 @@ static int read_zoneinfo(struct exm_source *src, struct exm_sample *s)
 	if (!err && r < 0)
 		err = EXM_EXIT_DATA;
 	if (!err && cur && seen != Z_ALL)
-		err = fail(src,
-			   "%s:%d: node %d ExMem zone is truncated (no free, present or managed)",
-			   l.path, l.n, cur->nid);
+		err = exm_fail(src,
+			       "%s:%d: node %d ExMem zone is truncated (no free, present or managed)",
+			       l.path, l.n, cur->nid);
 	if (!err && !l.n)
-		err = fail(src, "%s: empty", l.path);
+		err = exm_fail(src, "%s: empty", l.path);
 	/* A kernel with ZONE_EXMEM lists the zone for every node. */
 	if (!err && !s->nr_nodes && s->total_bytes)
-		err = fail(src, "%s: no ExMem zone, but ExMemTotal is %llu kB",
-			   l.path, s->total_bytes / 1024);
+		err = exm_fail(src, "%s: no ExMem zone, but ExMemTotal is %llu kB",
+			       l.path, s->total_bytes / 1024);
 	lines_close(&l);
 	if (!err)
 		drop_empty_nodes(s);
@@ -443,7 +443,7 @@ static enum attr read_attr(struct exm_source *src, const char *path,
 			return ATTR_MISSING;
 		if (errno == ENODEV)
 			return ATTR_GONE;
-		fail(src, "%s: %s", full, strerror(errno));
+		exm_fail(src, "%s: %s", full, strerror(errno));
 		return ATTR_ERROR;
 	}
 	n = fread(buf, 1, len - 1, f);
@@ -454,15 +454,15 @@ static enum attr read_attr(struct exm_source *src, const char *path,
 	if (err == ENODEV)
 		return ATTR_GONE;
 	if (err) {
-		fail(src, "%s: %s", full,
-		     err == EFBIG ? "longer than expected" : strerror(err));
+		exm_fail(src, "%s: %s", full,
+			 err == EFBIG ? "longer than expected" : strerror(err));
 		return ATTR_ERROR;
 	}
 	buf[n] = 0;
 	if (n && buf[n - 1] == '\n')
 		buf[--n] = 0;
 	if (strlen(buf) != n || strchr(buf, '\n')) {
-		fail(src, "%s:1: not a single line of text", full);
+		exm_fail(src, "%s:1: not a single line of text", full);
 		return ATTR_ERROR;
 	}
 	return ATTR_OK;
@@ -526,7 +526,7 @@ static int dev_read(struct exm_source *src, const char *dev, const char *attr,
 			return EXM_EXIT_OK;
 		if (dev_vanished(src, dev))
 			return DEV_GONE;
-		return fail(src, "%s: missing", full);
+		return exm_fail(src, "%s: missing", full);
 	case ATTR_GONE:
 		return DEV_GONE;
 	default:
@@ -553,12 +553,12 @@ static int dev_number(struct exm_source *src, const char *dev,
 	if (err || !present)
 		return err;
 	if (!buf[0])
-		return fail(src, "%s:1: empty", full);
+		return exm_fail(src, "%s:1: empty", full);
 	why = parse_whole(buf, v);
 	if (why == NUM_OK && *v > max)
 		why = NUM_RANGE;
 	if (why != NUM_OK)
-		return fail(src, "%s:1: '%s' %s", full, buf, num_why[why]);
+		return exm_fail(src, "%s:1: '%s' %s", full, buf, num_why[why]);
 	return EXM_EXIT_OK;
 }
 
@@ -576,7 +576,7 @@ static int dev_text(struct exm_source *src, const char *dev, const char *attr,
 	if (err || !present)
 		return err;
 	if (required && !buf[0])
-		return fail(src, "%s:1: empty", full);
+		return exm_fail(src, "%s:1: empty", full);
 	n = strnlen(buf, len - 1);	/* @len - 1 bytes at most */
 	memcpy(dst, buf, n);
 	dst[n] = 0;
@@ -678,8 +678,8 @@ static int read_devices(struct exm_source *src, struct exm_sample *s)
 			continue;
 		if (grow(&s->devs, &s->devs_cap, s->nr_devs + 1,
 			 sizeof(*s->devs))) {
-			err = fail(src, "%s: out of memory for %d devices",
-				   path, s->nr_devs + 1);
+			err = exm_fail(src, "%s: out of memory for %d devices",
+				       path, s->nr_devs + 1);
 			break;
 		}
 		d = &s->devs[s->nr_devs++];
@@ -765,8 +765,8 @@ static int read_tiers(struct exm_source *src, struct exm_sample *s)
 		for (i = 0; i < s->nr_nodes; i++) {
 			has = nodelist_has(list, s->nodes[i].nid);
 			if (has < 0) {
-				err = fail(src, "%s:1: '%s' is not a node list",
-					   full, list);
+				err = exm_fail(src, "%s:1: '%s' is not a node list",
+					       full, list);
 				break;
 			}
 			if (has)
@@ -810,8 +810,8 @@ static int sample_time(struct exm_source *src, struct exm_sample *s)
 				  sizeof(full))) {
 		case ATTR_OK:
 			if (!parse_seconds(buf, &end, &s->time) || *end)
-				return fail(src, "%s:1: '%s' is not a number of seconds",
-					    full, buf);
+				return exm_fail(src, "%s:1: '%s' is not a number of seconds",
+						full, buf);
 			return EXM_EXIT_OK;
 		case ATTR_ERROR:
 			return EXM_EXIT_DATA;
@@ -828,8 +828,8 @@ static int sample_time(struct exm_source *src, struct exm_sample *s)
 static int sample_wall(struct exm_source *src, struct exm_sample *s)
 {
 	if (clock_gettime(CLOCK_REALTIME, &s->wall))
-		return fail(src, "clock_gettime(CLOCK_REALTIME): %s",
-			    strerror(errno));
+		return exm_fail(src, "clock_gettime(CLOCK_REALTIME): %s",
+				strerror(errno));
 	return EXM_EXIT_OK;
 }
 
@@ -852,8 +852,8 @@ static int sample_uptime(struct exm_source *src, struct exm_sample *s)
 	}
 	if (!parse_seconds(buf, &end, &s->uptime) || *end != ' ' ||
 	    !parse_seconds(end + 1, &end, &idle) || *end)
-		return fail(src, "%s:1: '%s' is not 'UPTIME IDLE' in seconds",
-			    full, buf);
+		return exm_fail(src, "%s:1: '%s' is not 'UPTIME IDLE' in seconds",
+				full, buf);
 	return EXM_EXIT_OK;
 }
 
@@ -874,8 +874,9 @@ static int sample_page_size(struct exm_source *src, struct exm_sample *s)
 		case ATTR_OK:
 			if (parse_whole(buf, &v) != NUM_OK || v < 512 ||
 			    v > (1ULL << 30) || (v & (v - 1)))
-				return fail(src, "%s:1: '%s' is not a page size (a power of two)",
-					    full, buf);
+				return exm_fail(src,
+						"%s:1: '%s' is not a page size (a power of two)",
+						full, buf);
 			s->page_size = (unsigned long)v;
 			return EXM_EXIT_OK;
 		case ATTR_ERROR:
@@ -886,7 +887,7 @@ static int sample_page_size(struct exm_source *src, struct exm_sample *s)
 	}
 	ps = sysconf(_SC_PAGESIZE);
 	if (ps <= 0)
-		return fail(src, "sysconf(_SC_PAGESIZE): %s", strerror(errno));
+		return exm_fail(src, "sysconf(_SC_PAGESIZE): %s", strerror(errno));
 	s->page_size = (unsigned long)ps;
 	return EXM_EXIT_OK;
 }
@@ -906,9 +907,9 @@ static int check_meminfo_free(struct exm_source *src,
 	    s->free_bytes - s->total_bytes <= drift)
 		return EXM_EXIT_OK;
 	full_path(src, "/proc/meminfo", path, sizeof(path));
-	return fail(src, "%s:%d: ExMemFree: %llu kB is more than ExMemTotal (%llu kB)",
-		    path, free_line, s->free_bytes / 1024,
-		    s->total_bytes / 1024);
+	return exm_fail(src, "%s:%d: ExMemFree: %llu kB is more than ExMemTotal (%llu kB)",
+			path, free_line, s->free_bytes / 1024,
+			s->total_bytes / 1024);
 }
 
 /* Page counts of the ExMem zones must fit in bytes. */
@@ -922,8 +923,8 @@ static int check_page_counts(struct exm_source *src, struct exm_sample *s)
 
 		if (n->present_pages > max || n->managed_pages > max ||
 		    n->free_pages > max || n->zspages > max)
-			return fail(src, "%s/proc/zoneinfo: node %d: page counts out of range",
-				    src->root, n->nid);
+			return exm_fail(src, "%s/proc/zoneinfo: node %d: page counts out of range",
+					src->root, n->nid);
 	}
 	return EXM_EXIT_OK;
 }
