@@ -8,25 +8,15 @@
 # from the merged .config by make itself, and no object in them may create
 # a debugfs file. A control run with CONFIG_EXMEM_DEBUG=y must find the
 # test hooks (alloc_test.o, inject.o): a check that cannot see them proves
-# nothing.
+# nothing. TAP with a plan.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/host/lib/ktap.sh
+. tests/host/lib/ktap.sh
+ktap_print_header
+ktap_set_plan 6
 B=$PWD/build
 SRC=$B/src
-n=0
-failed=0
-
-t() {
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name"
-	fi
-}
 
 # objects CONFIG DIR VAR: the objects kbuild's DIR/Makefile puts in VAR-y
 # under .config CONFIG, as paths relative to DIR.
@@ -54,31 +44,31 @@ hooks() {
 	done
 }
 
-bash scripts/kernel.sh production || { echo "not ok 1 - production .config"; exit 1; }
+bash scripts/kernel.sh production ||
+	ktap_exit_fail_msg "scripts/kernel.sh production failed"
 PROD=$B/obj-production/.config
 CTRL=$B/obj-production/control.config
 sed 's/^# CONFIG_EXMEM_DEBUG is not set$/CONFIG_EXMEM_DEBUG=y/' "$PROD" >"$CTRL"
 
-t "production .config: ZONE_EXMEM and CXL_EXMEM built in" \
+ktap_t "production .config: ZONE_EXMEM and CXL_EXMEM built in" \
 	bash -c "grep -qx 'CONFIG_ZONE_EXMEM=y' '$PROD' &&
 		grep -qx 'CONFIG_CXL_EXMEM=y' '$PROD'"
-t "production .config: DEBUG_FS on, EXMEM_DEBUG off" \
+ktap_t "production .config: DEBUG_FS on, EXMEM_DEBUG off" \
 	bash -c "grep -qx 'CONFIG_DEBUG_FS=y' '$PROD' &&
 		grep -qx '# CONFIG_EXMEM_DEBUG is not set' '$PROD'"
-t "production .config: CXL_REGION_INVALIDATION_TEST off" \
+ktap_t "production .config: CXL_REGION_INVALIDATION_TEST off" \
 	grep -qx '# CONFIG_CXL_REGION_INVALIDATION_TEST is not set' "$PROD"
 prod_objs=$(exmem_objects "$PROD" | paste -sd' ')
 echo "# production objects: $prod_objs"
-t "production build has the ExMem objects" \
+ktap_t "production build has the ExMem objects" \
 	bash -c "[[ ' $prod_objs ' == *' mm/zone_exmem/pin.o '* &&
 		' $prod_objs ' == *' drivers/cxl/exmem/events.o '* ]]"
 prod_hooks=$(hooks "$PROD" | paste -sd' ')
 echo "# production objects creating debugfs files: ${prod_hooks:-none}"
-t "production build creates no debugfs file" test -z "$prod_hooks"
+ktap_t "production build creates no debugfs file" test -z "$prod_hooks"
 ctrl_hooks=$(hooks "$CTRL" | paste -sd' ')
 echo "# with CONFIG_EXMEM_DEBUG=y: ${ctrl_hooks:-none}"
-t "control: CONFIG_EXMEM_DEBUG=y builds alloc_test and inject" \
+ktap_t "control: CONFIG_EXMEM_DEBUG=y builds alloc_test and inject" \
 	test "$ctrl_hooks" = "mm/zone_exmem/alloc_test.c drivers/cxl/exmem/inject.c"
 
-echo "1..$n"
-exit $((failed > 0))
+ktap_finished
