@@ -109,7 +109,32 @@ static long long exmem_pcp_pages(void)
 	return sum;
 }
 
-TEST(figures_follow_a_map_exmem_allocation)
+/*
+ * A fixture named like the harness's own: its test keeps its TAP name
+ * (global.<test>) and gets what a plain TEST() lacks in 6.12, a teardown
+ * that runs after a failed ASSERT and a timeout of its own.
+ */
+FIXTURE(global) {
+	char block[64];		/* the block taken offline, once it is */
+};
+
+FIXTURE_SETUP(global) {}
+
+/* Whatever step failed, the block is online again for the next tests. */
+FIXTURE_TEARDOWN(global)
+{
+	char state[32];
+
+	if (!self->block[0] ||
+	    exmem_block_attr(self->block, "state", state, sizeof(state)) ||
+	    strcmp(state, "offline"))
+		return;
+	EXPECT_EQ(0, exmem_block_set_state(self->block, "online_exmem"))
+		TH_LOG("%s left offline", self->block);
+}
+
+/* Writing 64 MiB of MAP_EXMEM runs at QEMU's CXL speed: 25 s or more. */
+TEST_F_TIMEOUT(global, figures_follow_a_map_exmem_allocation, 300)
 {
 	static char before[65536], after[65536];
 	unsigned long nodes = exmem_node_mask();
@@ -144,30 +169,6 @@ TEST(figures_follow_a_map_exmem_allocation)
 		TH_LOG("no exmem_node_free_bytes line for a node of %#lx", nodes);
 	EXPECT_GT(SLACK, llabs_(node_free_sum(after, nodes) - free1));
 	munmap(p, LEN);
-}
-
-/*
- * A fixture named like the harness's own: its test keeps its TAP name
- * (global.<test>) and gets what a plain TEST() lacks in 6.12, a teardown
- * that runs after a failed ASSERT and a timeout of its own.
- */
-FIXTURE(global) {
-	char block[64];		/* the block taken offline, once it is */
-};
-
-FIXTURE_SETUP(global) {}
-
-/* Whatever step failed, the block is online again for the next tests. */
-FIXTURE_TEARDOWN(global)
-{
-	char state[32];
-
-	if (!self->block[0] ||
-	    exmem_block_attr(self->block, "state", state, sizeof(state)) ||
-	    strcmp(state, "offline"))
-		return;
-	EXPECT_EQ(0, exmem_block_set_state(self->block, "online_exmem"))
-		TH_LOG("%s left offline", self->block);
 }
 
 /* Offlining a block migrates its pages at QEMU's CXL speed. */
