@@ -351,8 +351,9 @@ static int find_spread(struct spread *sp)
 {
 	const size_t step = 8 * MIB, max = SPREAD_MAX;
 	unsigned long pfns[8 * MIB / PAGE], in_exmem, present, first, nr, i;
-	unsigned long block_pages = exmem_block_pages();
+	unsigned long block_pages = exmem_block_pages(), block = -1UL;
 	char dax[64];
+	int no_dax = 1;
 
 	sp->map = mmap(NULL, max, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
@@ -365,8 +366,18 @@ static int find_spread(struct spread *sp)
 				      &present, pfns))
 			return -1;
 		for (i = 0; i < step / PAGE; i++) {
-			if (exmem_dax_of_phys((unsigned long long)pfns[i] * PAGE,
-					      dax, sizeof(dax), &first, &nr))
+			/*
+			 * The device of a page is that of its block: looked up
+			 * (a walk of sysfs, slow on the debug kernel) once per
+			 * run of pages in one block, not once per page.
+			 */
+			if (pfns[i] / block_pages != block) {
+				block = pfns[i] / block_pages;
+				no_dax = exmem_dax_of_phys((unsigned long long)pfns[i] * PAGE,
+							   dax, sizeof(dax),
+							   &first, &nr);
+			}
+			if (no_dax)
 				continue;
 			if (!sp->dax[0]) {
 				snprintf(sp->dax, sizeof(sp->dax), "%s", dax);
