@@ -39,12 +39,13 @@ gfp_t exmem_vma_gfp(const struct vm_area_struct *vma, gfp_t gfp);
 bool exmem_online(void);
 bool exmem_node_has_exmem(int nid);
 bool exmem_node_allowed(int nid, gfp_t gfp);
-nodemask_t *exmem_target_nodes(nodemask_t *nodemask, int *nid, gfp_t gfp);
+void exmem_target_nid(nodemask_t *nodemask, int *nid, gfp_t gfp);
 int exmem_mmap_flags(struct file *file, unsigned long flags,
 		     vm_flags_t *vm_flags);
 gfp_t exmem_mpol_gfp(const struct mempolicy *pol, gfp_t gfp);
 gfp_t exmem_user_gfp(struct vm_area_struct *vma, unsigned long addr,
 		     gfp_t gfp);
+bool exmem_task_allows(bool exmem, bool task_policy);
 int exmem_logical_node(int nid, int adist);
 void exmem_meminfo(unsigned long *total, unsigned long *free);
 int exmem_device_add(int mgid, const char *name);
@@ -78,10 +79,13 @@ static inline bool exmem_node_allowed(int nid, gfp_t gfp)
 	return true;
 }
 
-static inline nodemask_t *exmem_target_nodes(nodemask_t *nodemask, int *nid,
-					     gfp_t gfp)
+static inline bool exmem_task_allows(bool exmem, bool task_policy)
 {
-	return nodemask;
+	return !exmem;
+}
+
+static inline void exmem_target_nid(nodemask_t *nodemask, int *nid, gfp_t gfp)
+{
 }
 
 static inline int exmem_mmap_flags(struct file *file, unsigned long flags,

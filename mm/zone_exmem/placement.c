@@ -10,10 +10,13 @@
  *
  *  - A VMA flag (VM_EXMEM/VM_NORMAL, from mmap) outranks a policy flag,
  *    and a policy flag outranks vm.exmem_user_default.
- *  - An ExMem-only request whose policy nodes hold no ExMem ignores those
- *    nodes: the zone rule wins over the node choice, as the VMA flag wins
- *    over the policy. Its preferred node becomes the nearest one with
- *    ExMem, so local-first paths (THP) look where the memory is.
+ *  - A zone rule never widens a node rule: an allocation stays within its
+ *    policy's nodes and its cpuset's, and fails when none of them has
+ *    memory of its zone, as an MPOL_BIND allocation with no memory fails.
+ *    mmap() and the zone flags refuse what is known to fail up front
+ *    (exmem_task_allows()). An ExMem-only request's preferred node
+ *    becomes the nearest allowed one with ExMem, so local-first paths
+ *    (THP) look where the memory is.
  *  - Migration that the kernel starts on its own (NUMA balancing and
  *    memory-tier promotion) never moves a page across the rule; see
  *    exmem_node_allowed() in mpol_misplaced().
@@ -22,10 +25,13 @@
  * page allocator reads them. A node that loses its ExMem between the check
  * and the allocation makes the allocation fail, never cross the rule.
  */
+#include <linux/cpuset.h>
 #include <linux/exmem.h>
 #include <linux/hugetlb.h>
+#include <linux/mempolicy.h>
 #include <linux/mman.h>
 #include <linux/mmzone.h>
+#include <linux/sched/task.h>
 #include <linux/shmem_fs.h>
 #include <linux/vmstat.h>
 
@@ -104,33 +110,25 @@ static int exmem_nearest_node(int nid, nodemask_t *nodemask)
 }
 
 /**
- * exmem_target_nodes - Point a zone-restricted allocation at its zone
+ * exmem_target_nid - Point a zone-restricted allocation at its zone
  * @nodemask: the nodemask of the allocation's mempolicy, or NULL
  * @nid: the preferred node; for ExMem-only requests it becomes the nearest
  *	node with ExMem
  * @gfp: GFP flags with __GFP_EXMEM or __GFP_NOEXMEM
  *
- * The zone rule outranks the policy's node choice: when none of the nodes
- * has memory of the zone the request is restricted to, the nodemask is
- * dropped rather than make the allocation impossible (which would end in
- * the OOM killer). This also covers nodemasks that change after the
- * policy was checked: relative nodes, cpuset rebinding, memory hot-unplug.
- *
- * Return: @nodemask, or NULL.
+ * The zone rule never widens the policy's nodes: when none of them has
+ * memory of the zone the request is restricted to, the allocation fails
+ * there, and an ExMem-only one ends in an OOM kill of the allocating task
+ * alone (exmem_alloc_nodes()). mmap() and the policy calls refuse the
+ * cases known up front; this covers nodemasks that change afterwards:
+ * relative nodes, cpuset rebinding, memory hot-unplug.
  */
-nodemask_t *exmem_target_nodes(nodemask_t *nodemask, int *nid, gfp_t gfp)
+void exmem_target_nid(nodemask_t *nodemask, int *nid, gfp_t gfp)
 {
 	int node;
 
-	if (nodemask) {
-		for_each_node_mask(node, *nodemask)
-			if (exmem_node_allowed(node, gfp))
-				goto nodes_ok;
-		nodemask = NULL;
-	}
-nodes_ok:
 	if (!(gfp & __GFP_EXMEM))
-		return nodemask;
+		return;
 	if (*nid == NUMA_NO_NODE)
 		*nid = numa_node_id();
 	if (!exmem_node_has_exmem(*nid)) {
@@ -138,7 +136,42 @@ nodes_ok:
 		if (node != NUMA_NO_NODE)
 			*nid = node;
 	}
-	return nodemask;
+}
+
+/**
+ * exmem_task_allows - May the current task have user memory of a zone?
+ * @exmem: of ZONE_EXMEM (true), or of the other zones (false)
+ * @task_policy: narrow the task's nodes by its task policy too
+ *
+ * A zone rule never widens a node rule: MAP_EXMEM, MAP_NORMAL and the
+ * zone flags allocate only on nodes the task may use. Those are its
+ * cpuset's memory nodes and, for MAP_EXMEM and MAP_NORMAL (@task_policy),
+ * the nodes of its task policy when that is MPOL_BIND, a hard constraint.
+ * mmap(), set_mempolicy() and mbind() refuse a zone rule that no such node
+ * can meet with -ENODEV. A hint, as racy as the node state it reads: a
+ * policy or cpuset changed later makes the faults fail, as an MPOL_BIND
+ * fault with no memory fails (see exmem_alloc_nodes()).
+ *
+ * Return: true if one of the task's nodes has memory of that zone online.
+ */
+bool exmem_task_allows(bool exmem, bool task_policy)
+{
+	gfp_t gfp = exmem_zone_gfp(GFP_HIGHUSER_MOVABLE, exmem);
+	struct mempolicy *pol;
+	nodemask_t nodes;
+	int nid;
+
+	/* task_lock() keeps the policy against a cpuset rebinding it. */
+	task_lock(current);
+	nodes = cpuset_current_mems_allowed;
+	pol = current->mempolicy;
+	if (task_policy && pol && pol->mode == MPOL_BIND)
+		nodes_and(nodes, nodes, pol->nodes);
+	task_unlock(current);
+	for_each_node_mask(nid, nodes)
+		if (exmem_node_allowed(nid, gfp))
+			return true;
+	return false;
 }
 
 /*
@@ -153,7 +186,8 @@ static int exmem_mmap_check(struct file *file, unsigned long flags,
 		return -EINVAL;
 	if ((flags & MAP_HUGETLB) || (file && is_file_hugepages(file)))
 		return -EINVAL;
-	if ((zone & MAP_EXMEM) && !exmem_online())
+	/* No node the task may use has memory of the zone (or none at all). */
+	if (!exmem_task_allows(zone & MAP_EXMEM, true))
 		return -ENODEV;
 	return 0;
 }
@@ -171,7 +205,10 @@ static int exmem_mmap_check(struct file *file, unsigned long flags,
  * cache. MAP_SHARED_VALIDATE refuses them there, in do_mmap().
  *
  * Return: 0; -EINVAL for both flags, or either with MAP_HUGETLB or a
- * hugetlbfs file; -ENODEV for MAP_EXMEM while no ExMem is online.
+ * hugetlbfs file; -ENODEV when none of the nodes the task may use (its
+ * cpuset's, narrowed by an MPOL_BIND task policy) has memory of the zone
+ * the flag asks for online, ExMem for MAP_EXMEM, other memory for
+ * MAP_NORMAL.
  */
 int exmem_mmap_flags(struct file *file, unsigned long flags,
 		     vm_flags_t *vm_flags)

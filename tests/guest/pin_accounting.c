@@ -417,7 +417,7 @@ static void read_pin_blocks(const char *dax, char *buf, size_t len)
 		snprintf(buf, len, "unreadable");
 }
 
-TEST_F_TIMEOUT(pins, pin_spread_over_two_blocks_a_pin_past_the_budget_moves_into_the_pin_block, 600)
+TEST_F_TIMEOUT(pins, pin_spread_over_two_blocks_a_pin_past_the_budget_moves_into_the_pin_block, 1200)
 {
 	unsigned long pfn[2], in_exmem, present, i;
 	long migrated = exmem_vmstat("exmem_pin_migrated");
@@ -428,13 +428,16 @@ TEST_F_TIMEOUT(pins, pin_spread_over_two_blocks_a_pin_past_the_budget_moves_into
 	/* A 512 MiB device has four blocks: one may hold long-term pins. */
 	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "25"));
 	ASSERT_EQ(0, exmem_devices_pinned()) TH_LOG("pins left by another test");
+	exmem_klog_mark("pin_spread: filling");
 	ASSERT_EQ(0, find_spread(&sp)) TH_LOG("no device's pages in two blocks");
+	exmem_klog_mark("pin_spread: found");
 	TH_LOG("%s: pages in memory%lu and memory%lu after touching %zu MiB",
 	       sp.dax, sp.block[0], sp.block[1], sp.len / MIB);
 	for (i = 0; i < 2; i++)
 		exmem_fill_pattern(sp.map + sp.off[i], PAGE);
 	/* The filling took the first block's free pages: give them back. */
 	unmap_all_but_two(&sp);
+	exmem_klog_mark("pin_spread: registering");
 
 	/*
 	 * Registered in order: the first makes its block the device's pin
@@ -447,6 +450,7 @@ TEST_F_TIMEOUT(pins, pin_spread_over_two_blocks_a_pin_past_the_budget_moves_into
 	iov[1].iov_len = PAGE;
 	ASSERT_EQ(0, exmem_uring_register(self->ring, IORING_REGISTER_BUFFERS,
 					  iov, 2));
+	exmem_klog_mark("pin_spread: registered");
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, exmem_count_pages(sp.map + sp.off[i], PAGE,
 					       &in_exmem, &present, &pfn[i]));
