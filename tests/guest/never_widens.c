@@ -285,7 +285,9 @@ TEST_F_TIMEOUT(never_widens, fault_after_mbind_to_dram_kills_only_the_faulting_t
 	expect_killed_alone(_metadata, &r);
 }
 
-TEST_F_TIMEOUT(never_widens, fault_after_set_mempolicy_bind_to_dram_kills_only_the_faulting_task, 300)
+TEST_F_TIMEOUT(never_widens,
+	       fault_after_set_mempolicy_bind_to_dram_kills_only_the_faulting_task,
+	       300)
 {
 	struct fault_result r;
 
@@ -338,7 +340,9 @@ TEST_F(never_widens_cpuset, map_exmem_and_zone_flag_in_a_cpuset_without_exmem_ar
 	EXPECT_EQ(ENODEV, in_child(zone_flag_in_cpuset, 0));
 }
 
-TEST_F_TIMEOUT(never_widens_cpuset, fault_after_moving_into_a_cpuset_without_exmem_kills_only_the_faulting_task, 300)
+TEST_F_TIMEOUT(never_widens_cpuset,
+	       fault_after_moving_into_a_cpuset_without_exmem_kills_only_the_faulting_task,
+	       300)
 {
 	struct fault_result r;
 

@@ -417,7 +417,9 @@ static void read_pin_blocks(const char *dax, char *buf, size_t len)
 		snprintf(buf, len, "unreadable");
 }
 
-TEST_F_TIMEOUT(pins, pin_spread_over_two_blocks_a_pin_past_the_budget_moves_into_the_pin_block, 1200)
+TEST_F_TIMEOUT(pins,
+	       pin_spread_over_two_blocks_a_pin_past_the_budget_moves_into_the_pin_block,
+	       1200)
 {
 	unsigned long pfn[2], in_exmem, present, i;
 	long migrated = exmem_vmstat("exmem_pin_migrated");
