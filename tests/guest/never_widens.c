@@ -262,37 +262,37 @@ static void fault_outside(struct __test_metadata *_metadata,
 	       r->pages, FAULT_LEN / PAGE);
 }
 
-/* The common verdict: killed at its first page, alone, as reported. */
+/*
+ * The verdict of every narrowing: the faulting child is killed at its
+ * first page, alone, and the kernel log says why.
+ */
 static void expect_killed_alone(struct __test_metadata *_metadata,
-				struct fault_result *r)
+				enum narrowing how)
 {
-	EXPECT_TRUE(WIFSIGNALED(r->status) && WTERMSIG(r->status) == SIGKILL);
+	struct fault_result r;
+
+	fault_outside(_metadata, how, &r);
+	EXPECT_TRUE(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL);
 	/* Not one page was placed: the first fault already had none. */
-	EXPECT_EQ(0, r->pages);
-	EXPECT_TRUE(WIFEXITED(r->bystander) && !WEXITSTATUS(r->bystander))
+	EXPECT_EQ(0, r.pages);
+	EXPECT_TRUE(WIFEXITED(r.bystander) && !WEXITSTATUS(r.bystander))
 		TH_LOG("the bystander holding ExMem did not survive intact");
-	ASSERT_NE(NULL, r->klog);
-	EXPECT_NE(NULL, strstr(r->klog, "Out of ExMem the task may use"));
-	EXPECT_NE(NULL, strstr(r->klog, "constraint=CONSTRAINT_MEMORY_POLICY"));
-	free(r->klog);
+	ASSERT_NE(NULL, r.klog);
+	EXPECT_NE(NULL, strstr(r.klog, "Out of ExMem the task may use"));
+	EXPECT_NE(NULL, strstr(r.klog, "constraint=CONSTRAINT_MEMORY_POLICY"));
+	free(r.klog);
 }
 
 TEST_F_TIMEOUT(never_widens, fault_after_mbind_to_dram_kills_only_the_faulting_task, 300)
 {
-	struct fault_result r;
-
-	fault_outside(_metadata, VMA_POLICY, &r);
-	expect_killed_alone(_metadata, &r);
+	expect_killed_alone(_metadata, VMA_POLICY);
 }
 
 TEST_F_TIMEOUT(never_widens,
 	       fault_after_set_mempolicy_bind_to_dram_kills_only_the_faulting_task,
 	       300)
 {
-	struct fault_result r;
-
-	fault_outside(_metadata, TASK_POLICY, &r);
-	expect_killed_alone(_metadata, &r);
+	expect_killed_alone(_metadata, TASK_POLICY);
 }
 
 /* A cgroup v2 cpuset whose memory is the DRAM nodes only. */
@@ -344,10 +344,7 @@ TEST_F_TIMEOUT(never_widens_cpuset,
 	       fault_after_moving_into_a_cpuset_without_exmem_kills_only_the_faulting_task,
 	       300)
 {
-	struct fault_result r;
-
-	fault_outside(_metadata, CPUSET_MEMS, &r);
-	expect_killed_alone(_metadata, &r);
+	expect_killed_alone(_metadata, CPUSET_MEMS);
 }
 
 TEST_HARNESS_MAIN
