@@ -38,6 +38,7 @@ gfp_t exmem_vm_flags_gfp(vm_flags_t vm_flags, gfp_t gfp);
 gfp_t exmem_vma_gfp(const struct vm_area_struct *vma, gfp_t gfp);
 bool exmem_online(void);
 bool exmem_node_has_exmem(int nid);
+bool exmem_node_has_normal(int nid);
 bool exmem_node_allowed(int nid, gfp_t gfp);
 void exmem_target_nid(nodemask_t *nodemask, int *nid, gfp_t gfp);
 int exmem_mmap_flags(struct file *file, unsigned long flags,

@@ -48,8 +48,13 @@ bool exmem_node_has_exmem(int nid)
 	return managed_zone(&NODE_DATA(nid)->node_zones[ZONE_EXMEM]);
 }
 
-/* Does node @nid have memory online outside ZONE_EXMEM? */
-static bool exmem_node_has_normal(int nid)
+/**
+ * exmem_node_has_normal - Does node @nid have memory online outside ZONE_EXMEM?
+ * @nid: node id
+ *
+ * Return: true when @nid is online and one of its other zones manages pages.
+ */
+bool exmem_node_has_normal(int nid)
 {
 	int i;
 

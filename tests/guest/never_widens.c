@@ -12,8 +12,9 @@
  *  - A fault that no allowed node can serve (the policy or the cpuset
  *    changed after the mapping was made) kills the faulting task: an OOM
  *    kill of that task alone, reported as constrained. Not one of its
- *    pages lands outside the allowed nodes, and a bystander that holds
- *    ExMem lives, its data intact.
+ *    pages lands outside the allowed nodes (or in ExMem, for MAP_NORMAL),
+ *    and a bystander that holds ExMem, the largest task, lives, its data
+ *    intact.
  *
  * Every case runs in a child, so that its policy and cpuset end with it.
  * Every OOM report lies between "exmem-test: expect oom begin/end".
@@ -151,11 +152,12 @@ TEST_F(never_widens, zone_flag_with_a_bind_set_without_the_zone_is_einval)
 }
 
 /*
- * How the faulting child loses its right to ExMem after mapping: an
- * mbind() of the mapping to DRAM, a task policy bound to DRAM, or a move
- * into a cpuset whose memory is DRAM only.
+ * How the faulting child loses its right to its zone after mapping: an
+ * mbind() of the MAP_EXMEM mapping to DRAM, a task policy bound to DRAM,
+ * a move into a cpuset whose memory is DRAM only; or an mbind() of a
+ * MAP_NORMAL mapping to the nodes that have only ExMem.
  */
-enum narrowing { VMA_POLICY, TASK_POLICY, CPUSET_MEMS };
+enum narrowing { VMA_POLICY, TASK_POLICY, CPUSET_MEMS, NORMAL_TO_EXMEM };
 
 /* Move the calling task into CPUSET. 0 or an errno value. */
 static int join_dram_cpuset(void)
@@ -170,14 +172,18 @@ static int join_dram_cpuset(void)
  */
 static void fault_child(enum narrowing how, unsigned long dram, int fd)
 {
+	int zone = how == NORMAL_TO_EXMEM ? MAP_NORMAL : MAP_EXMEM;
 	char *p = mmap(NULL, FAULT_LEN, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS | zone, -1, 0);
+	unsigned long exmem_only = exmem_node_mask() & ~dram;
 	size_t i;
 
 	if (p == MAP_FAILED)
 		_exit(2);
 	madvise(p, FAULT_LEN, MADV_NOHUGEPAGE);
-	if ((how == VMA_POLICY && bind_range(p, FAULT_LEN, MPOL_BIND, dram)) ||
+	if ((how == NORMAL_TO_EXMEM &&
+	     bind_range(p, FAULT_LEN, MPOL_BIND, exmem_only)) ||
+	    (how == VMA_POLICY && bind_range(p, FAULT_LEN, MPOL_BIND, dram)) ||
 	    (how == TASK_POLICY && set_policy(MPOL_BIND, dram)) ||
 	    (how == CPUSET_MEMS && join_dram_cpuset()))
 		_exit(3);
@@ -278,7 +284,7 @@ static void expect_killed_alone(struct __test_metadata *_metadata,
 	EXPECT_TRUE(WIFEXITED(r.bystander) && !WEXITSTATUS(r.bystander))
 		TH_LOG("the bystander holding ExMem did not survive intact");
 	ASSERT_NE(NULL, r.klog);
-	EXPECT_NE(NULL, strstr(r.klog, "Out of ExMem the task may use"));
+	EXPECT_NE(NULL, strstr(r.klog, "No allowed node has the zone"));
 	EXPECT_NE(NULL, strstr(r.klog, "constraint=CONSTRAINT_MEMORY_POLICY"));
 	free(r.klog);
 }
@@ -293,6 +299,14 @@ TEST_F_TIMEOUT(never_widens,
 	       300)
 {
 	expect_killed_alone(_metadata, TASK_POLICY);
+}
+
+/* The same rule the other way round: MAP_NORMAL never lands in ExMem. */
+TEST_F_TIMEOUT(never_widens,
+	       map_normal_fault_after_mbind_to_exmem_nodes_kills_only_the_faulting_task,
+	       300)
+{
+	expect_killed_alone(_metadata, NORMAL_TO_EXMEM);
 }
 
 /* A cgroup v2 cpuset whose memory is the DRAM nodes only. */
