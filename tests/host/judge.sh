@@ -95,6 +95,17 @@ log_expect() {
 { echo "[ 0.9] exmem-test: expect oom begin"; oom_report
   echo "[ 1.3] exmem-test: expect oom end"; } >"$T/kernel.log"
 log_expect "an announced OOM report's stack is accepted" 0
+{ echo "[ 0.9] exmem-test: expect oom begin"; oom_report
+  echo "[ 1.21]  ? lockdep_hardirqs_on_prepare+0x262/0x3f0"
+  echo "[ 1.22]  out_of_memory+0x7c9/0x1750"
+  echo "[ 1.23]  </TASK>"
+  echo "[ 1.3] exmem-test: expect oom end"; } >"$T/kernel.log"
+log_expect "its frames, a stale lockdep_ one included, are accepted" 0
+{ echo "[ 0.9] exmem-test: expect oom begin"; oom_report
+  echo "[ 1.23]  </TASK>"
+  echo "[ 1.24]  ? lockdep_hardirqs_on_prepare+0x262/0x3f0"
+  echo "[ 1.3] exmem-test: expect oom end"; } >"$T/kernel.log"
+log_expect "a lockdep_ frame after the OOM stack ends still fails" 1
 oom_report >"$T/kernel.log"
 log_expect "an OOM report nobody announced fails" 1
 { echo "[ 0.9] exmem-test: expect oom begin"; oom_report
