@@ -123,8 +123,8 @@ static int exmem_nearest_node(int nid, nodemask_t *nodemask)
  *
  * The zone rule never widens the policy's nodes: when none of them has
  * memory of the zone the request is restricted to, the allocation fails
- * there, and an ExMem-only one ends in an OOM kill of the allocating task
- * alone (exmem_alloc_nodes()). mmap() and the policy calls refuse the
+ * there, and a user fault ends in an OOM kill of the allocating task
+ * alone (exmem_alloc_constrain()). mmap() and the policy calls refuse the
  * cases known up front; this covers nodemasks that change afterwards:
  * relative nodes, cpuset rebinding, memory hot-unplug.
  */
@@ -155,7 +155,7 @@ void exmem_target_nid(nodemask_t *nodemask, int *nid, gfp_t gfp)
  * mmap(), set_mempolicy() and mbind() refuse a zone rule that no such node
  * can meet with -ENODEV. A hint, as racy as the node state it reads: a
  * policy or cpuset changed later makes the faults fail, as an MPOL_BIND
- * fault with no memory fails (see exmem_alloc_nodes()).
+ * fault with no memory fails (see exmem_alloc_constrain()).
  *
  * Return: true if one of the task's nodes has memory of that zone online.
  */
