@@ -16,15 +16,13 @@
  *
  * ExMem is shown to be full (its free pages, sampled while the hog runs),
  * not assumed. To keep the fills short (emulated CXL memory is slow to
- * write under TCG), each test first offlines all but EXMEM_KEEP of the
+ * write under TCG), each test first offlines all but EXMEM_FILL_KEEP of the
  * ExMem memory blocks, and onlines them again afterwards.
  *
  * Every OOM report the tests cause lies between the markers
  * "exmem-test: expect oom begin/end" in the kernel log: scripts/test.sh
  * accepts the stack dump of an OOM report there, and nothing else.
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/loop.h>
@@ -50,8 +48,6 @@
 #define BYSTANDER	(64 * MIB)
 /* How long a hog may take to be stopped; its expiry fails the test. */
 #define HOG_TIMEOUT_S	600
-/* The ExMem the tests fill: a whole number of memory blocks. */
-#define EXMEM_KEEP	(256 * MIB)
 
 #ifndef MPOL_LOCAL
 #define MPOL_LOCAL	4
@@ -320,46 +316,10 @@ static void check_constrained(struct __test_metadata *_metadata,
 	free(o->klog);
 }
 
-/*
- * Offline the online ExMem blocks beyond the first EXMEM_KEEP bytes; the
- * names of those offlined go to @done, space-separated. A block that
- * refuses (busy) stays online: the fills are then longer, not wrong.
- */
-static void exmem_shrink(char *done, size_t len)
-{
-	unsigned long kept = 0, block = exmem_block_pages() * 4096;
-	char buf[64];
-	struct dirent *d;
-	size_t used = 0;
-	DIR *dir = opendir("/sys/devices/system/memory");
-
-	done[0] = '\0';
-	if (!dir || !block)
-		return;
-	while ((d = readdir(dir))) {
-		if (strncmp(d->d_name, "memory", 6) || !isdigit(d->d_name[6]))
-			continue;
-		if (exmem_block_attr(d->d_name, "state", buf, sizeof(buf)) ||
-		    strcmp(buf, "online") ||
-		    exmem_block_attr(d->d_name, "valid_zones", buf, sizeof(buf)) ||
-		    strncmp(buf, "ExMem", 5))
-			continue;
-		if (kept < EXMEM_KEEP) {
-			kept += block;
-			continue;
-		}
-		if (used + strlen(d->d_name) + 2 > len ||
-		    exmem_block_set_state(d->d_name, "offline"))
-			continue;
-		used += snprintf(done + used, len - used, "%s ", d->d_name);
-	}
-	closedir(dir);
-}
-
 FIXTURE(exhaustion)
 {
 	char panic_on_oom[16];
-	char offlined[4096];	/* blocks exmem_shrink() offlined */
+	char offlined[4096];	/* the blocks exmem_shrink() offlined */
 	unsigned long exmem_free;
 };
 
@@ -369,7 +329,7 @@ FIXTURE_SETUP(exhaustion)
 	ASSERT_EQ(0, exmem_read_file("/proc/sys/vm/panic_on_oom",
 				     self->panic_on_oom,
 				     sizeof(self->panic_on_oom)));
-	exmem_shrink(self->offlined, sizeof(self->offlined));
+	exmem_shrink(EXMEM_FILL_KEEP, self->offlined, sizeof(self->offlined));
 	TH_LOG("ExMem for the test: %lu MiB (offlined: %s)",
 	       exmem_zone_present("ExMem") >> 8, self->offlined);
 	self->exmem_free = exmem_free();
@@ -381,7 +341,8 @@ static bool exmem_refilled(void *arg)
 	return exmem_free() >= *(unsigned long *)arg;
 }
 
-FIXTURE_TEARDOWN(exhaustion)
+/* In the parent: it restores even when the test process was killed. */
+FIXTURE_TEARDOWN_PARENT(exhaustion)
 {
 	unsigned long want = self->exmem_free * 9 / 10;
 

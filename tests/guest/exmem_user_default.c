@@ -216,6 +216,7 @@ FIXTURE(user_default)
 {
 	char saved[32];
 	char saved_wsf[16];
+	char offlined[4096];	/* the blocks exmem_shrink() offlined */
 };
 
 FIXTURE_SETUP(user_default)
@@ -224,12 +225,15 @@ FIXTURE_SETUP(user_default)
 	ASSERT_EQ(0, exmem_read_file(SYSCTL, self->saved, sizeof(self->saved)));
 	ASSERT_EQ(0, exmem_read_file(WSF, self->saved_wsf,
 				     sizeof(self->saved_wsf)));
+	self->offlined[0] = '\0';
 }
 
-FIXTURE_TEARDOWN(user_default)
+/* In the parent: it restores even when the test process was killed. */
+FIXTURE_TEARDOWN_PARENT(user_default)
 {
 	exmem_write_file(SYSCTL, self->saved);
 	exmem_write_file(WSF, self->saved_wsf);
+	EXPECT_EQ(0, exmem_set_state_list(self->offlined, "online_exmem"));
 }
 
 TEST_F(user_default, default_is_fallback)
@@ -288,7 +292,8 @@ TEST_F_TIMEOUT(user_default, never_does_not_spill_into_exmem_when_dram_is_full, 
 }
 
 /*
- * ExMem full (locked down to 64 MiB free), then 160 MiB under "prefer":
+ * ExMem shrunk to 256 MiB and full (locked down to 64 MiB free), then
+ * 160 MiB under "prefer":
  * ExMem takes what it can, DRAM the rest.
  */
 TEST_F_TIMEOUT(user_default, prefer_spills_into_dram_when_exmem_is_full, 600)
@@ -296,6 +301,8 @@ TEST_F_TIMEOUT(user_default, prefer_spills_into_dram_when_exmem_is_full, 600)
 	struct spill r;
 
 	ASSERT_EQ(0, exmem_write_file(SYSCTL, "prefer"));
+	/* Less ExMem to lock: filling all of it took minutes under TCG. */
+	exmem_shrink(EXMEM_FILL_KEEP, self->offlined, sizeof(self->offlined));
 	spill(_metadata, MAP_EXMEM, fill_to_headroom(true), &r);
 	EXPECT_GT(r.where.exmem, 0);
 	EXPECT_GT(r.where.other, 0);

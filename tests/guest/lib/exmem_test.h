@@ -254,6 +254,18 @@ int exmem_set_state_all(const char *zone, const char *from, const char *to,
 			char *done, size_t len);
 /* Set every block of the space-separated list @blocks to @to. 0 or -EIO. */
 int exmem_set_state_list(const char *blocks, const char *to);
+/*
+ * Offline the online ExMem blocks past the first @keep bytes (a whole
+ * number of blocks); the names of those offlined go to @done,
+ * space-separated. Tests that fill ExMem shrink it first: emulated CXL
+ * memory is slow to write under TCG (about 8 MiB/s). A block that refuses
+ * (busy) stays online: the fill is then longer, not wrong. The test
+ * onlines @done again in its teardown, with exmem_set_state_list(@done,
+ * "online_exmem"). Returns the bytes of ExMem left online.
+ */
+unsigned long exmem_shrink(unsigned long keep, char *done, size_t len);
+/* What the tests that fill ExMem keep of it: two memory blocks. */
+#define EXMEM_FILL_KEEP		(256UL << 20)
 
 /*
  * Start stress-ng's vm stressor (@workers workers of @vm_bytes each, for at
