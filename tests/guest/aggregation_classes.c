@@ -4,7 +4,9 @@
  * aggregated. Each class gets its own CPU-less node, each in a lower
  * memory tier than DRAM, the slower class no higher than the faster one;
  * the tolerance that decides "same class" is exmem.class_tolerance_pct,
- * and bad values for it are refused with EINVAL.
+ * and bad values for it are refused with EINVAL. With two ExMem nodes, a
+ * zone flag never widens a cpuset: an MPOL_BIND set whose ExMem node the
+ * cpuset excludes is refused with ENODEV.
  *
  * This test runs in a boot of its own (scripts/test.sh): QEMU gives the
  * guest HMAT and an ACPI Generic Port per CXL host bridge, so that the CXL
@@ -17,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -24,6 +28,10 @@
 
 #define DEVICES		"/sys/kernel/mm/exmem/devices"
 #define TOLERANCE	"/sys/module/exmem/parameters/class_tolerance_pct"
+/* A cpuset of DRAM and the fast class's node. */
+#define CPUSET		"/sys/fs/cgroup/exmem-fast-class"
+#define MPOL_BIND	2
+#define MAXNODE		64
 
 struct dev_class {
 	char name[256];
@@ -142,6 +150,80 @@ TEST(class_tolerance_refuses_bad_values)
 	/* A good value is taken, and the default restored. */
 	EXPECT_EQ(0, exmem_write_file(TOLERANCE, "25"));
 	EXPECT_EQ(0, exmem_write_file(TOLERANCE, before));
+}
+
+/* The devices' slow and fast class, in @devs: 0, or -1 if not two classes. */
+static int pick_classes(struct dev_class *devs, struct dev_class **slow,
+			struct dev_class **fast)
+{
+	if (read_devices(devs, 4) != 2 ||
+	    devs[0].speed_mts * devs[0].width == devs[1].speed_mts * devs[1].width)
+		return -1;
+	*slow = devs[0].speed_mts * devs[0].width < devs[1].speed_mts * devs[1].width ?
+		&devs[0] : &devs[1];
+	*fast = *slow == &devs[0] ? &devs[1] : &devs[0];
+	return 0;
+}
+
+/*
+ * In a child that joins CPUSET: set_mempolicy(MPOL_BIND |
+ * MPOL_F_ZONE_EXMEM, @nodes). 0, the errno value, or -1.
+ */
+static int zone_bind_in_cpuset(unsigned long nodes)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid) {
+		if (exmem_memcg_join(CPUSET))
+			_exit(100);
+		_exit(syscall(SYS_set_mempolicy, MPOL_BIND | MPOL_F_ZONE_EXMEM,
+			      &nodes, MAXNODE) ? errno : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+FIXTURE(cpuset) {
+	struct dev_class devs[4], *slow, *fast;
+};
+
+FIXTURE_SETUP(cpuset)
+{
+	char mems[32];
+
+	ASSERT_EQ(0, pick_classes(self->devs, &self->slow, &self->fast));
+	/* Node 0 is DRAM: the boot's only node with CPUs. */
+	ASSERT_EQ(0, exmem_node_mask() & 1);
+	ASSERT_EQ(0, exmem_memcg_create(CPUSET));
+	ASSERT_EQ(0, exmem_write_file("/sys/fs/cgroup/cgroup.subtree_control",
+				      "+cpuset"));
+	snprintf(mems, sizeof(mems), "0,%ld", self->fast->node);
+	ASSERT_EQ(0, exmem_write_file(CPUSET "/cpuset.mems", mems));
+}
+
+FIXTURE_TEARDOWN(cpuset)
+{
+	/* Its tasks were the test's children, all gone. */
+	EXPECT_EQ(0, rmdir(CPUSET));
+}
+
+/*
+ * A zone rule never widens a node rule, with two ExMem nodes: in a cpuset
+ * of DRAM and the fast node, a bind set of DRAM and the slow node leaves
+ * the task no ExMem it may use. It is refused with ENODEV, as a zone flag
+ * in a cpuset without ExMem is. The same bind with the cpuset's own ExMem
+ * node is taken; a bind set the cpuset empties stays upstream's EINVAL.
+ */
+TEST_F(cpuset, zone_bind_set_whose_exmem_node_the_cpuset_excludes_is_enodev)
+{
+	unsigned long slow = 1UL << self->slow->node;
+	unsigned long fast = 1UL << self->fast->node;
+
+	EXPECT_EQ(0, zone_bind_in_cpuset(1 | fast));
+	EXPECT_EQ(ENODEV, zone_bind_in_cpuset(1 | slow));
+	EXPECT_EQ(EINVAL, zone_bind_in_cpuset(slow));
 }
 
 TEST_HARNESS_MAIN
