@@ -43,6 +43,15 @@ static inline void cxl_exmem_poison(struct cxl_memdev *cxlmd,
 }
 #endif
 
+/*
+ * Locking (drivers/cxl/exmem/events.c): cxl_exmem_correctable_error(),
+ * cxl_exmem_uncorrectable_error(), cxl_exmem_memdev_ranges() and
+ * cxl_exmem_degrade() want the memdev device lock held, as the core holds
+ * it in cxl_cor_error_detected() and cxl_error_detected() after its
+ * dev->driver check; cxl_exmem_event() takes it; cxl_exmem_poison() runs
+ * under cxl_region_rwsem and cxl_dpa_rwsem and must not take it.
+ */
+
 /* Shared by the files of drivers/cxl/exmem/ only. */
 #define CXL_EXMEM_MAX_RANGES	8
 

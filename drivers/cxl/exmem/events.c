@@ -22,9 +22,27 @@
  * is logged and ignored.
  *
  * Locking: cxl_exmem_lock (a mutex) protects the monitors (one per memory
- * device, in cxl_exmem_mons by memdev id). The regions of a memdev are read
- * under cxl_region_rwsem. Every entry point may sleep: the core calls them
- * from IRQ threads, the AER recovery thread and sysfs writes.
+ * device, in cxl_exmem_mons by memdev id). cxlmd->endpoint and cxlmd->cxlds
+ * are used only under the memdev device lock, with the memdev bound, as
+ * the CXL core does (cxl_error_detected(), cxl_reset_done(),
+ * cxl_mem_sanitize()): cxl_mem_probe() sets the endpoint and
+ * delete_endpoint(), a devm action of the memdev, clears it and drops its
+ * reference, both under that lock; cxl_memdev_unregister() clears cxlds
+ * only after the memdev has been unbound. The order is the core's: memdev
+ * device lock, cxl_region_rwsem, cxl_dpa_rwsem.
+ *
+ *   AER (cxl_cor_error_detected(), cxl_error_detected()): the caller holds
+ *	the memdev lock and has checked dev->driver;
+ *   event records (cxl_exmem_event()): the callers (event IRQ thread, cxl_pci
+ *	probe, CPER work) hold at most the PCI device lock, the memdev's
+ *	parent; the memdev lock is taken here;
+ *   poison (cxl_exmem_poison()): under cxl_region_rwsem and cxl_dpa_rwsem,
+ *	from a sysfs attribute of the cxl_mem driver, which unbind removes
+ *	(waiting for writers) before delete_endpoint() runs; the memdev lock
+ *	must not be taken there (lock order, and unbind holds it while it
+ *	waits for the attribute's writers).
+ *
+ * Every entry point may sleep.
  */
 #include <linux/exmem.h>
 #include <linux/moduleparam.h>
@@ -126,22 +144,29 @@ static int cxl_exmem_collect(struct device *dev, void *arg)
 	return 0;
 }
 
+/* Is @cxlmd bound to cxl_mem? Then its endpoint and cxlds stay. */
+static bool cxl_exmem_memdev_bound(const struct cxl_memdev *cxlmd)
+{
+	lockdep_assert_held(&cxlmd->dev.mutex);
+	return cxlmd->dev.driver && cxlmd->endpoint;
+}
+
 /**
  * cxl_exmem_memdev_ranges - Host physical ranges of the regions of a memdev
- * @cxlmd: the memory device
+ * @cxlmd: the memory device; the caller holds its device lock
  * @r: array to fill
  * @max: its size
  *
- * Return: the number of ranges filled in.
+ * Return: the number of ranges filled in, 0 if the memdev is not bound.
  */
 int cxl_exmem_memdev_ranges(const struct cxl_memdev *cxlmd, struct range *r,
 			    int max)
 {
 	struct cxl_exmem_ranges rs = { .r = r, .max = max };
 
-	guard(rwsem_read)(&cxl_region_rwsem);
-	if (IS_ERR_OR_NULL(cxlmd->endpoint))
+	if (!cxl_exmem_memdev_bound(cxlmd))
 		return 0;
+	guard(rwsem_read)(&cxl_region_rwsem);
 	device_for_each_child(&cxlmd->endpoint->dev, &rs, cxl_exmem_collect);
 	return rs.nr;
 }
@@ -213,7 +238,7 @@ static void cxl_exmem_not_quiet(struct cxl_exmem_mon *mon)
 
 /**
  * cxl_exmem_degrade - Report the ExMem memory of a memdev degraded
- * @cxlmd: the memory device
+ * @cxlmd: the memory device; the caller holds its device lock
  * @why: the event, shown in sysfs and in the uevent
  * @recovers: return to ok after quiet_ms without errors or events
  */
@@ -255,7 +280,7 @@ void cxl_exmem_quiet_now(const struct cxl_memdev *cxlmd)
 /**
  * cxl_exmem_correctable_error - A correctable error of a memory device
  * @cxlmd: the memory device (AER correctable, CXL RAS correctable, or a
- *	corrected media event)
+ *	corrected media event); the caller holds its device lock
  *
  * Counted against its ExMem memory; ce_threshold errors within
  * ce_window_ms make it degraded.
@@ -291,7 +316,7 @@ EXPORT_SYMBOL_NS_GPL(cxl_exmem_correctable_error, CXL);
 
 /**
  * cxl_exmem_uncorrectable_error - An uncorrectable error of a memory device
- * @cxlmd: the memory device
+ * @cxlmd: the memory device; the caller holds its device lock
  *
  * Its ExMem memory becomes failing: isolated, drained and offlined by
  * mm/zone_exmem/health.c.
@@ -330,6 +355,9 @@ static void cxl_exmem_media_event(const struct cxl_memdev *cxlmd,
 	u64 dpa = le64_to_cpu(hdr->phys_addr) & CXL_EXMEM_DPA_MASK;
 	u64 hpa;
 
+	/* cxl_dpa_to_region() follows cxlmd->endpoint. */
+	if (!cxl_exmem_memdev_bound(cxlmd))
+		return;
 	scoped_guard(rwsem_read, &cxl_region_rwsem) {
 		guard(rwsem_read)(&cxl_dpa_rwsem);
 		hpa = cxl_exmem_dpa_to_hpa(cxlmd, NULL, dpa);
@@ -365,13 +393,24 @@ static void cxl_exmem_module_event(const struct cxl_memdev *cxlmd,
 
 /**
  * cxl_exmem_event - An event record read from a memory device
- * @cxlmd: the memory device
+ * @cxlmd: the memory device; the caller must not hold its device lock
  * @type: general media, DRAM, memory module or generic
  * @evt: the record
+ *
+ * Records of a memdev that is not bound to cxl_mem are only traced.
  */
 void cxl_exmem_event(const struct cxl_memdev *cxlmd, enum cxl_event_type type,
 		     const union cxl_event *evt)
 {
+	/*
+	 * cxl_event_trace_record() passes the memdev as const; it is not
+	 * (its callers hold a plain pointer), and its lock is taken here.
+	 */
+	struct device *dev = (struct device *)&cxlmd->dev;
+
+	guard(device)(dev);
+	if (!dev->driver)
+		return;
 	switch (type) {
 	case CXL_CPER_EVENT_GEN_MEDIA:
 	case CXL_CPER_EVENT_DRAM:
@@ -392,8 +431,12 @@ EXPORT_SYMBOL_NS_GPL(cxl_exmem_event, CXL);
  * @cxlr: the region being scanned, or NULL
  * @rec: the record
  *
- * Called with cxl_region_rwsem and cxl_dpa_rwsem held for reading. The
- * pages are queued for memory_failure(), which runs later in a work item.
+ * Called with cxl_region_rwsem and cxl_dpa_rwsem held for reading, from
+ * cxl_trigger_poison_list(), that is from a sysfs attribute of the cxl_mem
+ * driver: the memdev stays bound, and its endpoint stays, until the write
+ * returns (unbind removes the attribute first). The memdev lock is not
+ * taken: it nests outside these rwsems. The pages are queued for
+ * memory_failure(), which runs later in a work item.
  */
 void cxl_exmem_poison(struct cxl_memdev *cxlmd, struct cxl_region *cxlr,
 		      const struct cxl_poison_record *rec)

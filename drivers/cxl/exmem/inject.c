@@ -8,8 +8,10 @@
  *
  * Events: correctable, uncorrectable, throttle, link-degraded, quiet (end
  * the quiet period now). Root only. A line that is not "MEMDEV EVENT" or
- * names an unknown event is refused with -EINVAL, an unknown memdev with
- * -ENODEV, an uncorrectable error on a memdev without ExMem with -ENODEV.
+ * names an unknown event is refused with -EINVAL, an unknown memdev or one
+ * not bound to cxl_mem with -ENODEV, an uncorrectable error on a memdev
+ * without ExMem with -ENODEV. Events are delivered under the memdev lock,
+ * as the CXL core delivers AER errors.
  */
 #include <linux/debugfs.h>
 #include <linux/device.h>
@@ -72,8 +74,15 @@ static ssize_t cxl_exmem_inject_write(struct file *file,
 	dev = bus_find_device_by_name(&cxl_bus_type, NULL, name);
 	if (!dev)
 		return -ENODEV;
-	ret = is_cxl_memdev(dev) ?
-	      cxl_exmem_inject(to_cxl_memdev(dev), event) : -ENODEV;
+	ret = -ENODEV;
+	/* As the core's handlers: under the memdev lock, while it is bound. */
+	if (is_cxl_memdev(dev)) {
+		scoped_guard(device, dev) {
+			if (dev->driver)
+				ret = cxl_exmem_inject(to_cxl_memdev(dev),
+						       event);
+		}
+	}
 	put_device(dev);
 	return ret ? ret : len;
 }

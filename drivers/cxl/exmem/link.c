@@ -18,8 +18,11 @@
  *   device's AER capability and made non-fatal: a fatal error resets the
  *   link, and the reset loses the memory that we want to drain.
  *
- * Locking: the work item runs alone (one work_struct); it reads regions
- * under cxl_region_rwsem (cxl_exmem_memdev_ranges()).
+ * Locking: the work item runs alone (one work_struct). It looks at each
+ * memdev under its device lock, and only while it is bound to cxl_mem: then
+ * cxlmd->cxlds and cxlmd->endpoint stay (see events.c), and so does the
+ * PCI device, whose cxl_pci unbind waits for the memdev lock. Regions are
+ * read under cxl_region_rwsem (cxl_exmem_memdev_ranges()).
  */
 #include <linux/aer.h>
 #include <linux/exmem.h>
@@ -101,19 +104,25 @@ static void cxl_exmem_aer_setup(struct pci_dev *pdev)
 			       val & ~PCI_ERR_COR_INTERNAL);
 }
 
-/* The PCI device of a memdev that backs memory in a region, or NULL. */
+/*
+ * The PCI device of a memdev that backs memory in a region, or NULL. The
+ * caller holds the memdev's device lock; the PCI device is valid as long
+ * as it does.
+ */
 static struct pci_dev *cxl_exmem_pdev(struct device *dev, struct range *r,
 				      int *nr)
 {
-	struct cxl_memdev *cxlmd;
+	struct cxl_memdev *cxlmd = to_cxl_memdev(dev);
+	struct cxl_dev_state *cxlds;
 
-	if (!is_cxl_memdev(dev))
+	device_lock_assert(dev);
+	if (!dev->driver)
 		return NULL;
-	cxlmd = to_cxl_memdev(dev);
-	if (!cxlmd->cxlds || !dev_is_pci(cxlmd->cxlds->dev))
+	cxlds = cxlmd->cxlds;
+	if (!cxlds || !dev_is_pci(cxlds->dev))
 		return NULL;
 	*nr = cxl_exmem_memdev_ranges(cxlmd, r, CXL_EXMEM_MAX_RANGES);
-	return *nr ? to_pci_dev(cxlmd->cxlds->dev) : NULL;
+	return *nr ? to_pci_dev(cxlds->dev) : NULL;
 }
 
 static int cxl_exmem_best_link(struct device *dev, void *arg)
@@ -124,6 +133,9 @@ static int cxl_exmem_best_link(struct device *dev, void *arg)
 	struct pci_dev *pdev;
 	int nr;
 
+	if (!is_cxl_memdev(dev))
+		return 0;
+	guard(device)(dev);
 	pdev = cxl_exmem_pdev(dev, r, &nr);
 	if (pdev && cxl_exmem_read_link(pdev, &cur, &cap))
 		*best = max(*best, (unsigned long)cur.mts * cur.width);
@@ -138,6 +150,9 @@ static int cxl_exmem_check_link(struct device *dev, void *arg)
 	struct pci_dev *pdev;
 	int i, nr;
 
+	if (!is_cxl_memdev(dev))
+		return 0;
+	guard(device)(dev);
 	pdev = cxl_exmem_pdev(dev, r, &nr);
 	if (!pdev)
 		return 0;
