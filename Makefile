@@ -44,8 +44,8 @@ bench: initramfs kernel-vanilla
 
 # The reliability suite (scripts/stress.sh) on the debug kernel (KASAN,
 # lockdep, DEBUG_VM, DEBUG_PAGEALLOC, kmemleak): the whole guest suite with
-# the long fuzz, then 100 churn cycles in a boot of their own. 95 min; not
-# part of make test. Results: build/stress-results/.
+# the long fuzz, then 100 churn cycles in a boot of their own. Well over an
+# hour; not part of make test. Results: build/stress-results/.
 stress: deps
 	@$(MAKE) --no-print-directory kernel DEBUG=1
 	@$(MAKE) --no-print-directory initramfs
