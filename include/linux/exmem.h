@@ -47,7 +47,7 @@ gfp_t exmem_mpol_gfp(const struct mempolicy *pol, gfp_t gfp);
 gfp_t exmem_user_gfp(struct vm_area_struct *vma, unsigned long addr,
 		     gfp_t gfp);
 bool exmem_task_allows(bool exmem, bool task_policy);
-int exmem_logical_node(int nid, int adist);
+int exmem_logical_node(int nid, int *adist);
 void exmem_meminfo(unsigned long *total, unsigned long *free);
 int exmem_device_add(int mgid, const char *name);
 void exmem_device_remove(int mgid);
@@ -106,7 +106,7 @@ static inline gfp_t exmem_user_gfp(struct vm_area_struct *vma,
 	return gfp;
 }
 
-static inline int exmem_logical_node(int nid, int adist)
+static inline int exmem_logical_node(int nid, int *adist)
 {
 	return nid;
 }

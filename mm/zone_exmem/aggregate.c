@@ -75,38 +75,44 @@ static bool exmem_class_matches(const struct exmem_class *class, int adist)
 /**
  * exmem_logical_node - The node to add CXL memory of node @nid to
  * @nid: the node firmware assigned to the memory (its CXL window's node)
- * @adist: the memory's abstract distance (mt_calc_adistance())
+ * @adist: in: the memory's abstract distance (mt_calc_adistance()); out:
+ *	the abstract distance of the class it joined
+ *
+ * A node has one memory type in memory-tiers, and counts the devices
+ * mapped to it (map_count) only under that type. So memory that joins a
+ * class takes the class's abstract distance, from which the caller finds
+ * the class's memory type: every device of a logical node is counted
+ * under one type, and the node stays in its tier until the last device
+ * leaves.
  *
  * Return: the node of the first class @adist matches, or @nid, which then
- * starts a new class. @nid when exmem.aggregate is off or on allocation
- * failure.
+ * starts a new class. @nid, and @adist unchanged, when exmem.aggregate is
+ * off or on allocation failure.
  */
-int exmem_logical_node(int nid, int adist)
+int exmem_logical_node(int nid, int *adist)
 {
 	struct exmem_class *class;
-	int ret = nid;
+	int own = *adist;
 
 	if (!READ_ONCE(aggregate))
 		return nid;
 
-	mutex_lock(&exmem_classes_lock);
+	guard(mutex)(&exmem_classes_lock);
 	list_for_each_entry(class, &exmem_classes, list) {
-		if (class->nid == nid || exmem_class_matches(class, adist)) {
-			ret = class->nid;
-			goto out;
-		}
+		if (class->nid != nid && !exmem_class_matches(class, own))
+			continue;
+		*adist = class->adist;
+		if (class->nid != nid)
+			pr_info("exmem: node %d (adistance %d) aggregated into node %d (adistance %d)\n",
+				nid, own, class->nid, class->adist);
+		return class->nid;
 	}
 	class = kzalloc(sizeof(*class), GFP_KERNEL);
 	if (class) {
 		class->nid = nid;
-		class->adist = adist;
+		class->adist = own;
 		list_add_tail(&class->list, &exmem_classes);
 	}
-out:
-	mutex_unlock(&exmem_classes_lock);
-	if (ret != nid)
-		pr_info("exmem: node %d (adistance %d) aggregated into node %d\n",
-			nid, adist, ret);
-	return ret;
+	return nid;
 }
 EXPORT_SYMBOL_GPL(exmem_logical_node);

@@ -6,7 +6,9 @@
  * the tolerance that decides "same class" is exmem.class_tolerance_pct,
  * and bad values for it are refused with EINVAL. With two ExMem nodes, a
  * zone flag never widens a cpuset: an MPOL_BIND set whose ExMem node the
- * cpuset excludes is refused with ENODEV.
+ * cpuset excludes is refused with ENODEV. Devices of different memory
+ * types aggregated into one node (a wide tolerance) leave and come back
+ * in any order with the node in its class's tier, and without an oops.
  *
  * This test runs in a boot of its own (scripts/test.sh): QEMU gives the
  * guest HMAT and an ACPI Generic Port per CXL host bridge, so that the CXL
@@ -224,6 +226,130 @@ TEST_F(cpuset, zone_bind_set_whose_exmem_node_the_cpuset_excludes_is_enodev)
 	EXPECT_EQ(0, zone_bind_in_cpuset(1 | fast));
 	EXPECT_EQ(ENODEV, zone_bind_in_cpuset(1 | slow));
 	EXPECT_EQ(EINVAL, zone_bind_in_cpuset(slow));
+}
+
+/*
+ * Aggregated devices of different memory types. With the tolerance at
+ * 100%, the fast device unplugged and added again joins the slow class's
+ * node (the slow class came first: this boot probes the slow device
+ * first). memory-tiers counts a node's devices only under the node's one
+ * memory type, so the joiner must take the class's type: else unplugging
+ * the first device of the class clears the node's type while the other
+ * device's memory is still in it, and offlining that memory then
+ * dereferences NULL in clear_node_memory_tier() (review F1).
+ */
+FIXTURE(refcount) {
+	struct dev_class devs[4], *slow, *fast;
+	unsigned long slow_first, slow_nr, fast_first, fast_nr;
+	int slow_tier, fast_tier;
+	char tolerance[32];
+};
+
+FIXTURE_SETUP(refcount)
+{
+	ASSERT_EQ(0, pick_classes(self->devs, &self->slow, &self->fast));
+	ASSERT_EQ(0, exmem_dax_block_range(self->slow->name, &self->slow_first,
+					   &self->slow_nr));
+	ASSERT_EQ(0, exmem_dax_block_range(self->fast->name, &self->fast_first,
+					   &self->fast_nr));
+	ASSERT_EQ(0, exmem_read_file(TOLERANCE, self->tolerance,
+				     sizeof(self->tolerance)));
+	self->slow_tier = exmem_memory_tier(self->slow->node);
+	self->fast_tier = exmem_memory_tier(self->fast->node);
+	ASSERT_GT(self->slow_tier, self->fast_tier);
+}
+
+/* The device's logical node (its ExMem directory's node), or -1. */
+static long dev_node(const struct dev_class *dev)
+{
+	return dev_attr(dev->name, "node");
+}
+
+/*
+ * The boot's layout again, whatever step failed: both devices out of
+ * joined nodes, the tolerance restored, then the slow device first (its
+ * own class) and the fast one (its own class again at the tolerance).
+ */
+FIXTURE_TEARDOWN_PARENT(refcount)
+{
+	if (exmem_dax_bound(self->fast->name) &&
+	    dev_node(self->fast) != self->fast->node)
+		EXPECT_EQ(0, exmem_dax_unplug(self->fast->name, self->fast_first,
+					      self->fast_nr));
+	EXPECT_EQ(0, exmem_write_file(TOLERANCE, self->tolerance));
+	EXPECT_EQ(0, exmem_dax_restore(self->slow->name, self->slow_first,
+				       self->slow_nr));
+	EXPECT_EQ(0, exmem_dax_restore(self->fast->name, self->fast_first,
+				       self->fast_nr));
+	EXPECT_EQ(self->slow->node, dev_node(self->slow));
+	EXPECT_EQ(self->fast->node, dev_node(self->fast));
+}
+
+/* Offline every block of a device, without unbinding it. 0 or -errno. */
+static int offline_blocks(unsigned long first, unsigned long nr)
+{
+	unsigned long i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		err = exmem_block_id_set_state(first + i, "offline");
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Adding and offlining a 512 MiB device under TCG: minutes, not seconds. */
+TEST_F_TIMEOUT(refcount, aggregation_refcount_holds_through_unplug_of_either_device_in_any_order,
+	       900)
+{
+	int node = self->slow->node;
+	unsigned long long both = self->slow->capacity + self->fast->capacity;
+
+	/* The fast device joins the slow class's node, in the slow tier. */
+	ASSERT_EQ(0, exmem_write_file(TOLERANCE, "100"));
+	ASSERT_EQ(0, exmem_dax_unplug(self->fast->name, self->fast_first,
+				      self->fast_nr));
+	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", self->fast->name));
+	ASSERT_EQ(node, dev_node(self->fast));
+	EXPECT_EQ(1UL << node, exmem_cpuless_nodes());
+	EXPECT_EQ(both, exmem_present_on(node) * 4096ULL);
+	EXPECT_EQ(self->slow_tier, exmem_memory_tier(node));
+
+	/* The class's first device leaves; the node keeps the other's memory. */
+	ASSERT_EQ(0, exmem_dax_unplug(self->slow->name, self->slow_first,
+				      self->slow_nr));
+	EXPECT_EQ(self->fast->capacity, exmem_present_on(node) * 4096ULL);
+	EXPECT_EQ(self->slow_tier, exmem_memory_tier(node));
+
+	/* The node's last memory goes offline: it leaves its tier, no oops. */
+	ASSERT_EQ(0, offline_blocks(self->fast_first, self->fast_nr));
+	EXPECT_EQ(-1, exmem_memory_tier(node));
+	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/unbind", self->fast->name));
+	EXPECT_EQ(0, exmem_cpuless_nodes());
+
+	/* Added again in the other order: one node, back in the slow tier. */
+	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", self->fast->name));
+	ASSERT_EQ(node, dev_node(self->fast));
+	EXPECT_EQ(self->slow_tier, exmem_memory_tier(node));
+	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", self->slow->name));
+	ASSERT_EQ(node, dev_node(self->slow));
+	EXPECT_EQ(both, exmem_present_on(node) * 4096ULL);
+	EXPECT_EQ(self->slow_tier, exmem_memory_tier(node));
+
+	/*
+	 * At the boot's tolerance the fast device, added again, is of its
+	 * own class on its own node, in its own tier: its firmware node's
+	 * memory type was not left behind by the joined node's.
+	 */
+	ASSERT_EQ(0, exmem_dax_unplug(self->fast->name, self->fast_first,
+				      self->fast_nr));
+	ASSERT_EQ(0, exmem_write_file(TOLERANCE, self->tolerance));
+	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/bind", self->fast->name));
+	EXPECT_EQ(self->fast->node, dev_node(self->fast));
+	EXPECT_EQ(self->fast_tier, exmem_memory_tier(self->fast->node));
+	EXPECT_EQ(self->slow_tier, exmem_memory_tier(node));
+	EXPECT_EQ(self->slow->capacity, exmem_present_on(node) * 4096ULL);
 }
 
 TEST_HARNESS_MAIN

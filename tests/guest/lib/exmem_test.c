@@ -496,6 +496,14 @@ static int exmem_dax_blocks(const char *name, unsigned long long *start,
 	return 0;
 }
 
+int exmem_dax_block_range(const char *dax, unsigned long *first,
+			  unsigned long *nr)
+{
+	unsigned long long start;
+
+	return exmem_dax_blocks(dax, &start, first, nr);
+}
+
 int exmem_dax_not_on_node(int nid, char *name, size_t len,
 			  unsigned long *first, unsigned long *nr)
 {

@@ -205,6 +205,9 @@ int exmem_set_vm_sysctl(const char *name, const char *val);
  */
 int exmem_dax_not_on_node(int nid, char *name, size_t len,
 			  unsigned long *first, unsigned long *nr);
+/* The first memory block and the block count of dax device @dax. 0/-1. */
+int exmem_dax_block_range(const char *dax, unsigned long *first,
+			  unsigned long *nr);
 /* The dax device holding physical address @phys, with its blocks. */
 int exmem_dax_of_phys(unsigned long long phys, char *name, size_t len,
 		      unsigned long *first, unsigned long *nr);
