@@ -435,43 +435,6 @@ void exmem_health_set_link(phys_addr_t start, u64 size, unsigned int speed_mts,
 }
 EXPORT_SYMBOL_GPL(exmem_health_set_link);
 
-/**
- * exmem_health_poison - Hand poisoned ExMem pages to memory_failure()
- * @start: physical start address of the poisoned range
- * @size: size in bytes
- *
- * Only online ZONE_EXMEM pages are queued; memory_failure() then unmaps
- * them, so that only the processes that touch them get SIGBUS. May be
- * called in any context that may sleep.
- *
- * Return: the number of pages queued, or -EINVAL for a range that holds
- * no online ExMem page (logged: a record pointing elsewhere is ignored).
- */
-int exmem_health_poison(phys_addr_t start, u64 size)
-{
-	unsigned long pfn, end_pfn = PFN_UP(start + size);
-	struct page *page;
-	int queued = 0;
-
-	if (!size || start + size < start)
-		return -EINVAL;
-	for (pfn = PHYS_PFN(start); pfn < end_pfn; pfn++) {
-		page = pfn_to_online_page(pfn);
-		if (!page || !zone_idx_is_exmem(page_zonenum(page)))
-			continue;
-		memory_failure_queue(pfn, 0);
-		exmem_health_count_error(PFN_PHYS(pfn), PAGE_SIZE);
-		queued++;
-	}
-	if (!queued) {
-		pr_warn_ratelimited("exmem: poison at %pa (+%llu) is not online ExMem, ignored\n",
-				    &start, size);
-		return -EINVAL;
-	}
-	return queued;
-}
-EXPORT_SYMBOL_GPL(exmem_health_poison);
-
 /* Offline one memory block; the device hotplug lock is held. */
 static int exmem_offline_block(unsigned long id)
 {

@@ -47,6 +47,7 @@
 #include <linux/exmem.h>
 #include <linux/moduleparam.h>
 #include <linux/range.h>
+#include <linux/sizes.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <cxlmem.h>
@@ -349,6 +350,62 @@ static u64 cxl_exmem_dpa_to_hpa(const struct cxl_memdev *cxlmd,
 	return cxl_dpa_to_hpa(cxlr, cxlmd, dpa);
 }
 
+/*
+ * Host physical address of @dpa, and in *@n the bytes from @dpa (at most
+ * to @end) that are contiguous in host physical memory, ULLONG_MAX if
+ * @dpa maps to no region (then the @n bytes are in none either).
+ *
+ * HDM decoders map DPA in units of 256 MiB (base, size and skip), so a
+ * run never crosses a 256 MiB boundary of DPA: past it may be another
+ * region, or none, and the region is looked up again. Within an
+ * interleaved region, DPA-contiguous memory is spread over HPA in strides
+ * of granularity * ways, so a run is the rest of @dpa's granule (granules
+ * start at multiples of the granularity, the decoder base being 256 MiB
+ * aligned).
+ */
+static u64 cxl_exmem_dpa_to_hpa_run(const struct cxl_memdev *cxlmd, u64 dpa,
+				    u64 end, u64 *n)
+{
+	struct cxl_region *r = cxl_dpa_to_region(cxlmd, dpa);
+	u64 gran;
+
+	*n = min(end - dpa, SZ_256M - (dpa & (SZ_256M - 1)));
+	if (!r)
+		return ULLONG_MAX;
+	if (r->params.interleave_ways > 1) {
+		gran = r->params.interleave_granularity;
+		*n = min(*n, gran - (dpa & (gran - 1)));
+	}
+	return cxl_exmem_dpa_to_hpa(cxlmd, r, dpa);
+}
+
+/*
+ * Poisoned host ranges, merged while they touch or overlap in whole pages
+ * (granules smaller than a page map to the same pages), handed to
+ * exmem_health_poison() when the next one does not; @hpa ULLONG_MAX
+ * flushes.
+ */
+struct cxl_exmem_hpa_run {
+	u64 start, end;		/* page aligned; start ULLONG_MAX: empty */
+};
+
+static void cxl_exmem_poison_add(struct cxl_exmem_hpa_run *run, u64 hpa,
+				 u64 n)
+{
+	u64 start = hpa & PAGE_MASK, end = PAGE_ALIGN(hpa + n);
+
+	if (run->start != ULLONG_MAX && hpa != ULLONG_MAX &&
+	    start <= run->end && end >= run->start) {
+		run->start = min(run->start, start);
+		run->end = max(run->end, end);
+		return;
+	}
+	if (run->start != ULLONG_MAX)
+		exmem_health_poison(run->start, run->end - run->start);
+	run->start = hpa == ULLONG_MAX ? ULLONG_MAX : start;
+	run->end = end;
+}
+
 static void cxl_exmem_media_event(const struct cxl_memdev *cxlmd,
 				  const struct cxl_event_media_hdr *hdr)
 {
@@ -428,8 +485,14 @@ EXPORT_SYMBOL_NS_GPL(cxl_exmem_event, CXL);
 /**
  * cxl_exmem_poison - A record of the device's poison list
  * @cxlmd: the memory device
- * @cxlr: the region being scanned, or NULL
+ * @cxlr: the region being scanned, or NULL; not used: a record may reach
+ *	past it, and each run of the record is looked up on its own
  * @rec: the record
+ *
+ * Each host-contiguous run of the record (an interleave granule, or up to
+ * a 256 MiB boundary of DPA) is translated on its own, so that under
+ * interleave exactly the poisoned pages are hit, not the neighbouring
+ * granules of the other devices.
  *
  * Called with cxl_region_rwsem and cxl_dpa_rwsem held for reading, from
  * cxl_trigger_poison_list(), that is from a sysfs attribute of the cxl_mem
@@ -441,18 +504,25 @@ EXPORT_SYMBOL_NS_GPL(cxl_exmem_event, CXL);
 void cxl_exmem_poison(struct cxl_memdev *cxlmd, struct cxl_region *cxlr,
 		      const struct cxl_poison_record *rec)
 {
-	u64 dpa = le64_to_cpu(rec->address) & CXL_POISON_START_MASK;
+	u64 first = le64_to_cpu(rec->address) & CXL_POISON_START_MASK;
 	u64 len = (u64)le32_to_cpu(rec->length) * CXL_POISON_LEN_MULT;
-	u64 hpa = cxl_exmem_dpa_to_hpa(cxlmd, cxlr, dpa);
-	u64 start;
+	struct cxl_exmem_hpa_run run = { .start = ULLONG_MAX };
+	u64 dpa = first, end = first + len, n, hpa;
+	bool mapped = false;
 
-	if (hpa == ULLONG_MAX || !len) {
+	while (dpa < end) {
+		hpa = cxl_exmem_dpa_to_hpa_run(cxlmd, dpa, end, &n);
+		if (hpa != ULLONG_MAX) {
+			cxl_exmem_poison_add(&run, hpa, n);
+			mapped = true;
+		}
+		dpa += n;
+		cond_resched();
+	}
+	cxl_exmem_poison_add(&run, ULLONG_MAX, 0);
+	if (!mapped)
 		dev_warn_ratelimited(&cxlmd->dev,
 				     "ExMem: poison at DPA %#llx is in no region, ignored\n",
-				     dpa);
-		return;
-	}
-	start = hpa & PAGE_MASK;
-	exmem_health_poison(start, PAGE_ALIGN(hpa + len) - start);
+				     first);
 }
 EXPORT_SYMBOL_NS_GPL(cxl_exmem_poison, CXL);

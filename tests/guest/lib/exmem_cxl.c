@@ -248,11 +248,12 @@ int exmem_cxl_inject_uncorrectable(const struct exmem_cxl_dev *d)
 }
 
 int exmem_cxl_inject_poison(const struct exmem_cxl_dev *d,
-			    unsigned long long dpa)
+			    unsigned long long dpa, unsigned long long len)
 {
 	char args[128];
 
-	snprintf(args, sizeof(args), ", \"start\": %llu, \"length\": 64", dpa);
+	snprintf(args, sizeof(args), ", \"start\": %llu, \"length\": %llu",
+		 dpa, len);
 	return qmp_cmd("cxl-inject-poison", d, args);
 }
 

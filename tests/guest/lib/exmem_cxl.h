@@ -38,8 +38,9 @@ const struct exmem_cxl_dev *exmem_cxl_dev_of(const struct exmem_cxl_dev *devs,
 int exmem_qmp(const char *json, char *reply, size_t len);
 int exmem_cxl_inject_correctable(const struct exmem_cxl_dev *d);
 int exmem_cxl_inject_uncorrectable(const struct exmem_cxl_dev *d);
+/* Poison @len bytes (a multiple of 64) from device address @dpa. */
 int exmem_cxl_inject_poison(const struct exmem_cxl_dev *d,
-			    unsigned long long dpa);
+			    unsigned long long dpa, unsigned long long len);
 int exmem_cxl_inject_media(const struct exmem_cxl_dev *d,
 			   unsigned long long dpa, int descriptor);
 int exmem_cxl_inject_module(const struct exmem_cxl_dev *d, int health_status);
