@@ -109,7 +109,7 @@ selftests_tree() {
 	for t in tests/guest/*.c; do
 		cp "$t" "$d/"
 		t=$(basename "$t" .c)
-		case "$t" in cxl_health | aggregation_classes) ;; *) progs+=("$t") ;; esac
+		case "$t" in cxl_health | aggregation_classes | interleave_poison) ;; *) progs+=("$t") ;; esac
 	done
 	{
 		echo "# SPDX-License-Identifier: GPL-2.0"
@@ -120,15 +120,16 @@ selftests_tree() {
 		echo "TEST_GEN_PROGS :="
 		printf 'TEST_GEN_PROGS += %s\n' "${progs[@]}"
 		echo "# Need the host: QEMU's cxl-inject-* QMP commands relayed to the guest,"
-		echo "# and a platform with HMAT and two CXL devices of different performance."
-		echo "TEST_GEN_PROGS_EXTENDED := cxl_health aggregation_classes"
+		echo "# a platform with HMAT and two CXL devices of different performance,"
+		echo "# and a region interleaved across two devices."
+		echo "TEST_GEN_PROGS_EXTENDED := cxl_health aggregation_classes interleave_poison"
 		echo "LOCAL_HDRS += lib/exmem_test.h lib/exmem_cxl.h"
 		echo
 		echo "include ../lib.mk"
 		echo
 		echo "\$(TEST_GEN_PROGS) \$(TEST_GEN_PROGS_EXTENDED): lib/exmem_test.c lib/exmem_cxl.c"
 	} >"$d/Makefile"
-	printf '%s\n' "${progs[@]}" cxl_health aggregation_classes >"$d/.gitignore"
+	printf '%s\n' "${progs[@]}" cxl_health aggregation_classes interleave_poison >"$d/.gitignore"
 	grep '^CONFIG_' configs/exmem.config >"$d/config"
 	# churn and the unplug tests run for minutes under TCG.
 	echo "timeout=3600" >"$d/settings"

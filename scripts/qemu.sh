@@ -18,6 +18,7 @@
 # EXMEM_ICOUNT=1 makes the guest clock count instructions (-icount
 # shift=0,sleep=off: one virtual ns per instruction), so that timings
 # inside the guest measure path length, not the host's load (make bench).
+# EXMEM_INTERLEAVE=1 interleaves the two devices in one region (below).
 # EXMEM_GUEST_MEM sets the guest's boot DRAM (default 2G; make stress boots
 # the debug kernel with 4G, whose KASAN and kmemleak make every object cost
 # more).
@@ -53,8 +54,15 @@ cxl=(
 	-device pxb-cxl,bus_nr=24,bus=pcie.0,id=cxl.2
 	-device cxl-rp,port=0,bus=cxl.2,id=rp1,chassis=0,slot=3
 	-device cxl-type3,bus=rp1,volatile-memdev=vmem1,id=cxl-vmem1
-	-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.1.targets.0=cxl.2,cxl-fmw.1.size=4G
 )
+# A CFMWS window per host bridge; EXMEM_INTERLEAVE=1: one window
+# interleaved across both host bridges in 4 KiB granules instead, so that
+# cxl-setup.sh makes one 2-way region of both devices.
+if [ "${EXMEM_INTERLEAVE:-0}" = 1 ]; then
+	cxl+=(-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.2,cxl-fmw.0.size=8G,cxl-fmw.0.interleave-granularity=4k)
+else
+	cxl+=(-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G,cxl-fmw.1.targets.0=cxl.2,cxl-fmw.1.size=4G)
+fi
 
 # null_blk.*: nullb0 reads at 1 MiB/s in 4 KiB requests (throttling passes
 # no request larger than one 20 ms tick of bandwidth), so that an O_DIRECT

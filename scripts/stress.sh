@@ -6,7 +6,7 @@
 # kmemleak; build/obj-debug).
 #
 #  debug  The whole of make test (host checks, main boot with the upstream mm
-#         selftests, health boot, classes boot) with the API fuzz at 100,000
+#         selftests, health, classes and interleave boots) with the API fuzz at 100,000
 #         calls and the zone scan again after everything. Churn runs here in
 #         its short form (10 cycles; make test runs 4). Results:
 #         build/stress-results/debug/.

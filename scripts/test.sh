@@ -87,7 +87,7 @@ guest_results() {
 main_tests=
 if [ -n "${EXMEM_TESTS:-}" ]; then
 	main_tests=$(echo ",$EXMEM_TESTS," |
-		sed 's/,cxl_health,/,/g; s/,aggregation_classes,/,/g; s/^,*//; s/,*$//')
+		sed 's/,cxl_health,/,/g; s/,aggregation_classes,/,/g; s/,interleave_poison,/,/g; s/^,*//; s/,*$//')
 fi
 if [ -z "${EXMEM_TESTS:-}" ] || [ -n "$main_tests" ]; then
 	t0=$SECONDS
@@ -141,8 +141,22 @@ case ",${EXMEM_TESTS:-aggregation_classes}," in
 	;;
 esac
 
+# Poison on an interleaved region (tests/guest/interleave_poison.c) in a
+# boot of its own: QEMU gives one CXL window interleaved across both host
+# bridges, and cxl-setup.sh one 2-way region of both devices.
+case ",${EXMEM_TESTS:-interleave_poison}," in
+*,interleave_poison,*)
+	t0=$SECONDS
+	EXMEM_TESTS=interleave_poison EXMEM_INTERLEAVE=1 \
+		bash scripts/qemu.sh test "$R/interleave"
+	qrc=$?
+	phase interleave $((SECONDS - t0))
+	guest_results "$R/interleave" "$qrc" interleave
+	;;
+esac
+
 # Where the time went: every program's wall time, per boot.
-for d in "$R" "$R/health" "$R/classes"; do
+for d in "$R" "$R/health" "$R/classes" "$R/interleave"; do
 	[ -s "$d/times.txt" ] || continue
 	echo "time: ${d#"$R"}"
 	sed 's/^/time:   /' "$d/times.txt"

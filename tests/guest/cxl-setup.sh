@@ -73,33 +73,48 @@ cxl_root_decoder_memdevs() {
 	done
 }
 
-# Create, configure, commit and bind a ram region on root decoder $1 backed
-# by memdev $2 (one-way interleave).
-cxl_create_ram_region() {
-	rd=$1
-	md=$2
-	ed=$(cxl_memdev_endpoint_decoder "$md") || {
-		cxl_log "$md: no endpoint decoder"
+# Give memdev $1's endpoint decoder all of its ram, as target $3 of region
+# path $2.
+cxl_region_target() {
+	ed=$(cxl_memdev_endpoint_decoder "$1") || {
+		cxl_log "$1: no endpoint decoder"
 		return 1
 	}
-	size=$(cat "$CXL/$md/ram/size")
 	# A region torn down earlier may leave its DPA allocated: free it.
 	echo 0 >"$CXL/$ed/dpa_size" 2>/dev/null
+	cxl_write ram "$CXL/$ed/mode" &&
+		cxl_write "$(cat "$CXL/$1/ram/size")" "$CXL/$ed/dpa_size" &&
+		cxl_write "$ed" "$2/target$3"
+}
+
+# Create, configure, commit and bind a ram region on root decoder $1 backed
+# by memdevs $2... in the order of the root decoder's targets, one per
+# interleave way (all memdevs of the same ram size).
+cxl_create_ram_region() {
+	rd=$1
+	shift
+	ways=$#
+	size=$(($(cat "$CXL/$1/ram/size") * ways))
 	region=$(cat "$CXL/$rd/create_ram_region")
 	cxl_write "$region" "$CXL/$rd/create_ram_region" || return 1
 	r=$CXL/$region
-	if ! { cxl_write "$(cat "$CXL/$rd/interleave_granularity")" "$r/interleave_granularity" &&
-		cxl_write 1 "$r/interleave_ways" &&
-		cxl_write ram "$CXL/$ed/mode" &&
-		cxl_write "$size" "$CXL/$ed/dpa_size" &&
-		cxl_write "$size" "$r/size" &&
-		cxl_write "$ed" "$r/target0" &&
-		cxl_write 1 "$r/commit" &&
+	cxl_write "$(cat "$CXL/$rd/interleave_granularity")" "$r/interleave_granularity" &&
+		cxl_write "$ways" "$r/interleave_ways" &&
+		cxl_write "$size" "$r/size" || return 1
+	pos=0
+	for md in "$@"; do
+		cxl_region_target "$md" "$r" $pos || {
+			cxl_log "$region on $rd: target $pos ($md) failed"
+			return 1
+		}
+		pos=$((pos + 1))
+	done
+	if ! { cxl_write 1 "$r/commit" &&
 		cxl_write "$region" /sys/bus/cxl/drivers/cxl_region/bind; }; then
-		cxl_log "$region on $rd with $md/$ed: setup failed"
+		cxl_log "$region on $rd with $*: setup failed"
 		return 1
 	fi
-	cxl_log "$region: $rd + $md ($ed), $((size >> 20)) MiB"
+	cxl_log "$region: $rd + $* ($ways-way), $((size >> 20)) MiB"
 }
 
 # One ram region per root decoder that can create them and has a memdev;
@@ -114,10 +129,12 @@ cxl_setup_regions() {
 		[ -e "$rdp/create_ram_region" ] || continue
 		ls -d "$rdp"/region* >/dev/null 2>&1 && continue
 		rd=$(basename "$rdp")
-		for md in $(cxl_root_decoder_memdevs "$rd"); do
-			cxl_create_ram_region "$rd" "$md" || rc=1
-			break
-		done
+		# One memdev per way, the first ones below the decoder's
+		# targets, in their order.
+		ways=$(cat "$rdp/interleave_ways")
+		set -- $(cxl_root_decoder_memdevs "$rd" | head -n "$ways")
+		[ $# = "$ways" ] || continue
+		cxl_create_ram_region "$rd" "$@" || rc=1
 	done
 	return $rc
 }

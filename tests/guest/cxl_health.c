@@ -37,7 +37,6 @@
 #define OWNER_PAGES	16
 #define POISONED	5		/* the owner's page that gets poisoned */
 #define WAIT_S		120		/* bound for asynchronous reactions */
-#define KPF_HWPOISON	19
 
 /* Pages of [buf, buf + len) on each device, and elsewhere. */
 struct placement {
@@ -241,7 +240,7 @@ static int wait_hwpoison(unsigned long long phys)
 	int i;
 
 	for (i = 0; i < WAIT_S * 10; i++) {
-		if (exmem_kpageflags(phys / 4096) & (1ULL << KPF_HWPOISON))
+		if (exmem_kpageflags(phys / 4096) & (1ULL << KPF_HWPOISON_BIT))
 			return 0;
 		usleep(100000);
 	}
@@ -716,48 +715,6 @@ TEST_F_TIMEOUT(health, poisoned_page_sigbus_only_for_owner, 300)
 	EXPECT_EQ(0, exmem_bad_words(mine, MAP_LEN));
 }
 
-/* kpageflags bits of a page that someone uses (see page-types). */
-#define KPF_IN_USE	((1ULL << 5) | (1ULL << 7) | (1ULL << 11) | \
-			 (1ULL << 12) | (1ULL << 15) | (1ULL << KPF_HWPOISON))
-#define KPF_BUDDY	10
-#define KPF_NOPAGE	20
-
-/*
- * The first page of @nr pages, aligned to @nr, in an online block of
- * device @d that nobody uses: the first is a free buddy page, none is on
- * an LRU, mapped, slab, compound or poisoned. From the device's end,
- * where nothing of this boot's tests lives. 0 if none.
- */
-static unsigned long free_run(const struct exmem_cxl_dev *d, unsigned long nr)
-{
-	unsigned long first = d->start / 4096, pfn = (d->start + d->size) / 4096;
-	unsigned long i;
-	uint64_t f;
-
-	for (pfn -= nr; pfn >= first && pfn < (d->start + d->size) / 4096; pfn -= nr) {
-		if (!(exmem_kpageflags(pfn) & (1ULL << KPF_BUDDY)))
-			continue;
-		for (i = 0; i < nr; i++) {
-			f = exmem_kpageflags(pfn + i);
-			if (f & (KPF_IN_USE | (1ULL << KPF_NOPAGE)))
-				break;
-		}
-		if (i == nr)
-			return pfn;
-	}
-	return 0;
-}
-
-/* How many of @nr pages from @pfn are poisoned (KPF_HWPOISON). */
-static unsigned long hwpoisoned(unsigned long pfn, unsigned long nr)
-{
-	unsigned long i, n = 0;
-
-	for (i = 0; i < nr; i++)
-		n += !!(exmem_kpageflags(pfn + i) & (1ULL << KPF_HWPOISON));
-	return n;
-}
-
 struct poison_count {
 	unsigned long pfn, nr;
 };
@@ -766,7 +723,7 @@ static bool all_poisoned(void *arg)
 {
 	const struct poison_count *c = arg;
 
-	return hwpoisoned(c->pfn, c->nr) == c->nr;
+	return exmem_hwpoisoned(c->pfn, c->nr) == c->nr;
 }
 
 /*
@@ -782,19 +739,19 @@ TEST_F_TIMEOUT(health, poison_record_of_a_megabyte_poisons_every_page, 300)
 	const struct exmem_cxl_dev *d = &self->dev[self->n - 1];
 	struct poison_count c = { .nr = nr };
 
-	c.pfn = free_run(d, nr);
+	c.pfn = exmem_free_run(d->start / 4096, (d->start + d->size) / 4096, nr);
 	ASSERT_NE(0, c.pfn) TH_LOG("no free 1 MiB on %s", d->dax);
 	TH_LOG("poisoning PFN %#lx-%#lx (%s DPA %#llx, 1 MiB)", c.pfn,
 	       c.pfn + nr - 1, d->qdev, exmem_cxl_dpa(d, c.pfn * 4096ULL));
-	ASSERT_EQ(0, hwpoisoned(c.pfn - 1, nr + 2));
+	ASSERT_EQ(0, exmem_hwpoisoned(c.pfn - 1, nr + 2));
 	ASSERT_EQ(0, exmem_cxl_inject_poison(d, exmem_cxl_dpa(d, c.pfn * 4096ULL),
 					     nr * 4096));
 	ASSERT_EQ(0, exmem_cxl_trigger_poison_list(d));
 	EXPECT_TRUE(exmem_wait_until(all_poisoned, &c, 120, 200))
 		TH_LOG("%lu of %lu pages poisoned after 120 s",
-		       hwpoisoned(c.pfn, nr), nr);
-	EXPECT_EQ(0, exmem_kpageflags(c.pfn - 1) & (1ULL << KPF_HWPOISON));
-	EXPECT_EQ(0, exmem_kpageflags(c.pfn + nr) & (1ULL << KPF_HWPOISON));
+		       exmem_hwpoisoned(c.pfn, nr), nr);
+	EXPECT_EQ(0, exmem_kpageflags(c.pfn - 1) & (1ULL << KPF_HWPOISON_BIT));
+	EXPECT_EQ(0, exmem_kpageflags(c.pfn + nr) & (1ULL << KPF_HWPOISON_BIT));
 }
 
 /*

@@ -76,8 +76,9 @@ show_exmem() {
 TEST_TIMEOUT=${EXMEM_TEST_TIMEOUT:-900}
 # cxl_health needs a device with a slow link (scripts/test.sh boots once
 # more for it) and leaves a device offline; aggregation_classes needs HMAT
-# and two devices of different performance (a boot of its own too).
-OWN_BOOT="cxl_health aggregation_classes"
+# and two devices of different performance (a boot of its own too);
+# interleave_poison needs one region interleaved across both devices.
+OWN_BOOT="cxl_health aggregation_classes interleave_poison"
 run_tests() {
 	for t in /tests/*.test; do
 		name=$(basename "$t" .test)

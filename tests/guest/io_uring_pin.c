@@ -5,13 +5,15 @@
  * buffer in place within the pin budget, and the kernel counts exactly its
  * pages as pinned; the block refuses offline with
  * EBUSY while the buffer is registered, and goes offline once it is
- * unregistered. The data survives.
+ * unregistered. The data survives. A pin that faults in an untouched
+ * MAP_EXMEM buffer gets its pages from ExMem.
  */
 #include <errno.h>
 #include <linux/io_uring.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -119,6 +121,41 @@ TEST_F_TIMEOUT(global, io_uring_fixed_buffer_is_pinned_in_place_and_blocks_offli
 	EXPECT_EQ(0, exmem_block_set_state(self->block, "offline"));
 	EXPECT_TRUE(pattern_intact(buf));
 	EXPECT_EQ(0, exmem_block_set_state(self->block, "online"));
+}
+
+/*
+ * A pin faults in an untouched MAP_EXMEM buffer (registration before the
+ * first write, as applications do): its pages come from ExMem, where pins
+ * within the budget may stay. The pin's allocation context
+ * (PF_MEMALLOC_PIN) drops __GFP_MOVABLE to keep pinned pages out of
+ * ZONE_MOVABLE; without it an ExMem-only request cannot reach ZONE_EXMEM
+ * either, and it was served from DRAM and counted as a caller error in
+ * exmem_gfp_refused.
+ */
+TEST_F_TIMEOUT(global, a_pin_faults_an_untouched_map_exmem_buffer_into_exmem, 300)
+{
+	unsigned long pfns[NR_PAGES], in_exmem, present;
+	long refused = exmem_vmstat("exmem_gfp_refused");
+	struct iovec iov;
+	char *buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, madvise(buf, LEN, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, pfns));
+	ASSERT_EQ(0, present) TH_LOG("the buffer is not untouched");
+
+	iov.iov_base = buf;
+	iov.iov_len = LEN;
+	ASSERT_EQ(0, exmem_uring_register(self->ring, IORING_REGISTER_BUFFERS, &iov, 1));
+	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, pfns));
+	TH_LOG("after the pin: %lu of %lu pages present, %lu in ExMem",
+	       present, NR_PAGES, in_exmem);
+	EXPECT_EQ(NR_PAGES, present);
+	EXPECT_EQ(NR_PAGES, in_exmem);
+	EXPECT_EQ(refused, exmem_vmstat("exmem_gfp_refused"));
+	ASSERT_EQ(0, exmem_uring_register(self->ring, IORING_UNREGISTER_BUFFERS, NULL, 0));
+	munmap(buf, LEN);
 }
 
 TEST_HARNESS_MAIN

@@ -88,9 +88,12 @@ static int endpoint_of_memdev(const char *memdev, char *ep, size_t len)
 	return found;
 }
 
-/* Region and device address base of the endpoint's first bound decoder. */
+/*
+ * Region and device address base of the endpoint's first bound decoder,
+ * whose name goes to @decoder (32 bytes).
+ */
 static int region_of_endpoint(const char *ep, char *region, size_t len,
-			      unsigned long long *dpa_base)
+			      unsigned long long *dpa_base, char *decoder)
 {
 	char prefix[32], buf[64];
 	DIR *d = opendir(CXL_DEVICES);
@@ -104,6 +107,7 @@ static int region_of_endpoint(const char *ep, char *region, size_t len,
 		    cxl_attr(de->d_name, "dpa_resource", buf, sizeof(buf)))
 			continue;
 		*dpa_base = strtoull(buf, NULL, 0);
+		snprintf(decoder, 32, "%.31s", de->d_name);
 		found = 0;
 	}
 	if (d)
@@ -111,14 +115,40 @@ static int region_of_endpoint(const char *ep, char *region, size_t len,
 	return found;
 }
 
+/* The region's interleave, and the place of @decoder among its targets. */
+static int fill_interleave(struct exmem_cxl_dev *dev, const char *region,
+			   const char *decoder)
+{
+	char buf[64], attr[24];
+	unsigned int i;
+
+	if (cxl_attr(region, "interleave_ways", buf, sizeof(buf)))
+		return -1;
+	dev->ways = strtoul(buf, NULL, 0);
+	if (cxl_attr(region, "interleave_granularity", buf, sizeof(buf)))
+		return -1;
+	dev->gran = strtoull(buf, NULL, 0);
+	for (i = 0; i < dev->ways; i++) {
+		snprintf(attr, sizeof(attr), "target%u", i);
+		if (!cxl_attr(region, attr, buf, sizeof(buf)) &&
+		    !strcmp(buf, decoder)) {
+			dev->pos = i;
+			return dev->gran ? 0 : -1;
+		}
+	}
+	return -1;
+}
+
 static int fill_dev(struct exmem_cxl_dev *dev, const char *memdev)
 {
 	const char *qdev = qdev_of_memdev(memdev);
-	char ep[32], region[32], buf[64];
+	char ep[32], region[32], decoder[32], buf[64];
 	unsigned long first, nr;
 
 	if (!qdev || endpoint_of_memdev(memdev, ep, sizeof(ep)) ||
-	    region_of_endpoint(ep, region, sizeof(region), &dev->dpa_base) ||
+	    region_of_endpoint(ep, region, sizeof(region), &dev->dpa_base,
+			       decoder) ||
+	    fill_interleave(dev, region, decoder) ||
 	    cxl_attr(region, "resource", buf, sizeof(buf)))
 		return -1;
 	dev->start = strtoull(buf, NULL, 0);
@@ -168,10 +198,26 @@ const struct exmem_cxl_dev *exmem_cxl_dev_of(const struct exmem_cxl_dev *devs,
 	return NULL;
 }
 
+/*
+ * Granule g of the region (from its start) is granule g / ways of the
+ * device at place g % ways (CXL 3.0 8.2.4.19.13, power-of-two ways).
+ */
 unsigned long long exmem_cxl_dpa(const struct exmem_cxl_dev *d,
 				 unsigned long long phys)
 {
-	return d->dpa_base + (phys - d->start);
+	unsigned long long off = phys - d->start, g = off / d->gran;
+
+	if (g % d->ways != d->pos)
+		return ULLONG_MAX;
+	return d->dpa_base + g / d->ways * d->gran + off % d->gran;
+}
+
+unsigned long long exmem_cxl_hpa(const struct exmem_cxl_dev *d,
+				 unsigned long long dpa)
+{
+	unsigned long long off = dpa - d->dpa_base, g = off / d->gran;
+
+	return d->start + (g * d->ways + d->pos) * d->gran + off % d->gran;
 }
 
 static int qmp_open(void)

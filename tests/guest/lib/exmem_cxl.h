@@ -23,6 +23,9 @@ struct exmem_cxl_dev {
 	char dax[16];			/* its ExMem device: dax1.0 */
 	unsigned long long start, size;	/* host physical range of its region */
 	unsigned long long dpa_base;	/* device address of the region start */
+	/* The region's interleave: ways, granule bytes, this device's place. */
+	unsigned int ways, pos;
+	unsigned long long gran;
 };
 
 /* The CXL devices backing ExMem, sorted by QEMU id. Count or -1. */
@@ -46,9 +49,15 @@ int exmem_cxl_inject_media(const struct exmem_cxl_dev *d,
 int exmem_cxl_inject_module(const struct exmem_cxl_dev *d, int health_status);
 /* Read the device's poison list (the kernel acts on every record). */
 int exmem_cxl_trigger_poison_list(const struct exmem_cxl_dev *d);
-/* The device address of host physical address @phys (1-way regions). */
+/*
+ * The device address of host physical address @phys, through the region's
+ * interleave; ULLONG_MAX if @phys is in another device's granule.
+ */
 unsigned long long exmem_cxl_dpa(const struct exmem_cxl_dev *d,
 				 unsigned long long phys);
+/* The host physical address of device address @dpa (in d's region). */
+unsigned long long exmem_cxl_hpa(const struct exmem_cxl_dev *d,
+				 unsigned long long dpa);
 
 /* /sys/kernel/mm/exmem/devices/@dax/@attr into @buf, newline stripped. */
 int exmem_dev_attr(const char *dax, const char *attr, char *buf, size_t len);

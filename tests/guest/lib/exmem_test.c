@@ -408,6 +408,38 @@ uint64_t exmem_kpageflags(unsigned long pfn)
 	return flags;
 }
 
+/* kpageflags bits of a page that someone uses, or that cannot be used. */
+#define KPF_IN_USE	((1ULL << KPF_LRU_BIT) | (1ULL << KPF_SLAB_BIT) | \
+			 (1ULL << KPF_MMAP_BIT) | (1ULL << KPF_ANON_BIT) | \
+			 (1ULL << KPF_COMPOUND_HEAD_BIT) | \
+			 (1ULL << KPF_HWPOISON_BIT) | (1ULL << KPF_NOPAGE_BIT))
+
+unsigned long exmem_free_run(unsigned long first, unsigned long end,
+			     unsigned long nr)
+{
+	unsigned long pfn, i;
+
+	for (pfn = (end - nr) / nr * nr; pfn >= first && pfn + nr <= end; pfn -= nr) {
+		if (!(exmem_kpageflags(pfn) & (1ULL << KPF_BUDDY_BIT)))
+			continue;
+		for (i = 0; i < nr; i++)
+			if (exmem_kpageflags(pfn + i) & KPF_IN_USE)
+				break;
+		if (i == nr)
+			return pfn;
+	}
+	return 0;
+}
+
+unsigned long exmem_hwpoisoned(unsigned long pfn, unsigned long nr)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < nr; i++)
+		n += !!(exmem_kpageflags(pfn + i) & (1ULL << KPF_HWPOISON_BIT));
+	return n;
+}
+
 unsigned long exmem_node_mask(void)
 {
 	struct exmem_zone zones[EXMEM_MAX_ZONES];

@@ -85,6 +85,10 @@ int exmem_block_offline_within(unsigned long id, unsigned int seconds);
 #define KPF_PGTABLE_BIT	26
 #define KPF_RESERVED_BIT 32
 #define KPF_NOPAGE_BIT	20
+#define KPF_MMAP_BIT	11
+#define KPF_ANON_BIT	12
+#define KPF_COMPOUND_HEAD_BIT 15
+#define KPF_HWPOISON_BIT 19
 
 /* Counts of a kpageflags scan over a PFN range. */
 struct exmem_scan {
@@ -133,6 +137,16 @@ int exmem_count_pages(const void *addr, size_t len, unsigned long *in_exmem,
 int exmem_pagemap(pid_t pid, const void *addr, size_t len, uint64_t *entries);
 /* The /proc/kpageflags word of @pfn (0 if unreadable). */
 uint64_t exmem_kpageflags(unsigned long pfn);
+/*
+ * The highest run of @nr pages in [@first, @end), aligned to @nr, that
+ * nobody uses: its first page is a free buddy page and none is on an LRU,
+ * mapped, slab, compound, poisoned or missing. Its first PFN, 0 if none.
+ * Tests poison such runs so that no process is hit.
+ */
+unsigned long exmem_free_run(unsigned long first, unsigned long end,
+			     unsigned long nr);
+/* How many of the @nr pages from @pfn are poisoned (KPF_HWPOISON). */
+unsigned long exmem_hwpoisoned(unsigned long pfn, unsigned long nr);
 
 /* Where the pages of a range are, by PFN against the zone spans. */
 struct exmem_where {
