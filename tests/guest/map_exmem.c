@@ -4,7 +4,8 @@
  * ZONE_EXMEM, and mmap(MAP_NORMAL) none, on every path that allocates or
  * moves the mapping's pages: private and shared anonymous memory, memfd,
  * the copy-on-write copies of private file mappings, THP faults and
- * MADV_COLLAPSE, fork, mremap, mprotect splits, and swap-out/swap-in.
+ * MADV_COLLAPSE, fork, mremap, mprotect splits, swap-out/swap-in and the
+ * MADV_WILLNEED read-ahead of swapped-out pages.
  * Bad combinations are refused with the documented errno.
  *
  * Every check reads the PFN of every page from /proc/self/pagemap and
@@ -379,6 +380,49 @@ TEST_F_TIMEOUT(map, pageout_and_swap_in_keep_exmem_and_normal, 300)
 	n = map(LEN, ANON | MAP_NORMAL, -1);
 	ASSERT_NE(NULL, n);
 	pageout_and_back(_metadata, n, LEN, false);
+	munmap(e, LEN);
+	munmap(n, LEN);
+}
+
+/*
+ * Page @p out, read it back into the swap cache with MADV_WILLNEED (before
+ * any fault), then touch it: where did it land? The read-ahead allocates
+ * the pages, so it must apply the mapping's rule as a fault does.
+ */
+static void pageout_willneed_and_back(struct __test_metadata *_metadata,
+				      char *p, size_t len, bool exmem)
+{
+	unsigned char vec[LEN / PAGE];
+	struct exmem_where w;
+	size_t i, resident = 0;
+
+	madvise(p, len, MADV_NOHUGEPAGE);
+	fill(p, len, 17);
+	ASSERT_EQ(0, madvise(p, len, MADV_PAGEOUT));
+	ASSERT_EQ(0, exmem_count_pages_of(0, p, len, &w));
+	ASSERT_LT(0, w.swapped) TH_LOG("nothing paged out");
+	ASSERT_EQ(0, madvise(p, len, MADV_WILLNEED));
+	/* In the swap cache now: mincore() counts those pages resident. */
+	ASSERT_EQ(0, mincore(p, len, vec));
+	for (i = 0; i < len / PAGE; i++)
+		resident += vec[i] & 1;
+	EXPECT_EQ(len / PAGE, resident);
+	EXPECT_TRUE(check(p, len, 17));
+	EXPECT_PAGES_IN(p, len, exmem);
+}
+
+TEST_F_TIMEOUT(map, madv_willneed_swap_in_keeps_exmem_and_normal, 300)
+{
+	char *e, *n;
+
+	ASSERT_EQ(0, exmem_swap_on()) TH_LOG("no swap on /dev/zram0");
+	e = map(LEN, ANON | MAP_EXMEM, -1);
+	ASSERT_NE(NULL, e);
+	pageout_willneed_and_back(_metadata, e, LEN, true);
+	prefer_exmem(_metadata);
+	n = map(LEN, ANON | MAP_NORMAL, -1);
+	ASSERT_NE(NULL, n);
+	pageout_willneed_and_back(_metadata, n, LEN, false);
 	munmap(e, LEN);
 	munmap(n, LEN);
 }
