@@ -58,6 +58,7 @@ cxl=(
 # A CFMWS window per host bridge; EXMEM_INTERLEAVE=1: one window
 # interleaved across both host bridges in 4 KiB granules instead, so that
 # cxl-setup.sh makes one 2-way region of both devices.
+# shellcheck disable=SC2054 # commas are QEMU option syntax
 if [ "${EXMEM_INTERLEAVE:-0}" = 1 ]; then
 	cxl+=(-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.2,cxl-fmw.0.size=8G,cxl-fmw.0.interleave-granularity=4k)
 else

@@ -132,6 +132,7 @@ cxl_setup_regions() {
 		# One memdev per way, the first ones below the decoder's
 		# targets, in their order.
 		ways=$(cat "$rdp/interleave_ways")
+		# shellcheck disable=SC2046 # one memdev name per word
 		set -- $(cxl_root_decoder_memdevs "$rd" | head -n "$ways")
 		[ $# = "$ways" ] || continue
 		cxl_create_ram_region "$rd" "$@" || rc=1
