@@ -54,6 +54,7 @@ void exmem_device_remove(int mgid);
 const char *exmem_health_name(enum exmem_health health);
 int exmem_health_report(phys_addr_t start, u64 size, enum exmem_health health,
 			const char *event);
+int exmem_health_report_lasting(phys_addr_t start, u64 size, const char *event);
 void exmem_health_count_error(phys_addr_t start, u64 size);
 void exmem_health_set_link(phys_addr_t start, u64 size, unsigned int speed_mts,
 			   unsigned int width);

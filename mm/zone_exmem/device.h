@@ -48,6 +48,8 @@ struct exmem_dev {
 	/* Physical range its blocks were ever online in; 0/0 before. */
 	unsigned long start_pfn, end_pfn;
 	enum exmem_health health;
+	/* Degraded by a lasting cause: only the administrator lifts it. */
+	bool lasting;
 	char last_event[EXMEM_EVENT_LEN];
 	time64_t last_event_time;	/* boot time (s) of last_event; 0 never */
 	unsigned long transitions;	/* health changes since registration */

@@ -81,6 +81,7 @@ struct exmem_health_req {
 	struct list_head list;
 	unsigned long start_pfn, end_pfn;
 	enum exmem_health health;
+	bool lasting;			/* exmem_health_report_lasting() */
 	char event[EXMEM_EVENT_LEN];
 };
 
@@ -280,18 +281,25 @@ static void exmem_drain_start(struct exmem_dev *dev);
 
 /*
  * Set the health of @dev because of @event. Reports only make a device
- * worse, or bring a degraded one back to ok; @admin (a write to sysfs) may
+ * worse, or bring a degraded one back to ok unless a @lasting cause
+ * degraded it (a device asking to be replaced, a link trained below its
+ * capability: no quiet period cures those); @admin (a write to sysfs) may
  * set any state. Both locks held; the caller then calls exmem_react().
  */
 static void exmem_dev_set_health(struct exmem_dev *dev,
 				 enum exmem_health health, const char *event,
-				 bool admin)
+				 bool admin, bool lasting)
 {
 	enum exmem_health old = dev->health;
 
 	lockdep_assert_held(&exmem_devs_lock);
 	if (!admin && old >= EXMEM_HEALTH_FAILING && health < old)
 		return;
+	if (!admin && dev->lasting && health < old)
+		return;
+	/* The administrator's word replaces any cause. */
+	dev->lasting = admin ? false :
+		       dev->lasting || (lasting && health == EXMEM_HEALTH_DEGRADED);
 	strscpy(dev->last_event, event, sizeof(dev->last_event));
 	WRITE_ONCE(dev->last_event_time, ktime_get_boottime_seconds());
 	if (health == old)
@@ -338,7 +346,8 @@ static void exmem_health_workfn(struct work_struct *work)
 		list_for_each_entry(dev, &exmem_devs, list)
 			if (exmem_dev_overlaps(dev, req->start_pfn, req->end_pfn))
 				exmem_dev_set_health(dev, req->health,
-						     req->event, false);
+						     req->event, false,
+						     req->lasting);
 		list_del(&req->list);
 		kfree(req);
 	}
@@ -349,22 +358,10 @@ static void exmem_health_workfn(struct work_struct *work)
 
 static DECLARE_WORK(exmem_health_work, exmem_health_workfn);
 
-/**
- * exmem_health_report - Report the health of the ExMem memory in a range
- * @start: physical start address
- * @size: size in bytes
- * @health: what the driver sees; EXMEM_HEALTH_OFFLINE is taken as
- *	EXMEM_HEALTH_FAILING (a device goes offline once it is drained)
- * @event: why, a short name shown in sysfs and the uevent
- *
- * May sleep; never waits for memory hotplug. The change is applied
- * asynchronously to every ExMem device whose memory overlaps the range.
- *
- * Return: 0, -EINVAL for an empty range or a bad state, -ENOMEM, or
- * -ENODEV if no ExMem device has memory in the range.
- */
-int exmem_health_report(phys_addr_t start, u64 size, enum exmem_health health,
-			const char *event)
+/* Queue a report for exmem_health_work; see exmem_health_report(). */
+static int exmem_health_queue(phys_addr_t start, u64 size,
+			      enum exmem_health health, const char *event,
+			      bool lasting)
 {
 	struct exmem_health_req *req;
 
@@ -379,6 +376,7 @@ int exmem_health_report(phys_addr_t start, u64 size, enum exmem_health health,
 	req->start_pfn = PHYS_PFN(start);
 	req->end_pfn = PFN_UP(start + size);
 	req->health = min(health, EXMEM_HEALTH_FAILING);
+	req->lasting = lasting;
 	strscpy(req->event, event, sizeof(req->event));
 
 	spin_lock(&exmem_health_reqs_lock);
@@ -387,7 +385,50 @@ int exmem_health_report(phys_addr_t start, u64 size, enum exmem_health health,
 	queue_work(exmem_health_wq, &exmem_health_work);
 	return 0;
 }
+
+/**
+ * exmem_health_report - Report the health of the ExMem memory in a range
+ * @start: physical start address
+ * @size: size in bytes
+ * @health: what the driver sees; EXMEM_HEALTH_OFFLINE is taken as
+ *	EXMEM_HEALTH_FAILING (a device goes offline once it is drained)
+ * @event: why, a short name shown in sysfs and the uevent
+ *
+ * May sleep; never waits for memory hotplug. The change is applied
+ * asynchronously, in the order of the reports, to every ExMem device whose
+ * memory overlaps the range. An ok report does not lift a degradation of
+ * exmem_health_report_lasting().
+ *
+ * Return: 0, -EINVAL for an empty range or a bad state, -ENOMEM, or
+ * -ENODEV if no ExMem device has memory in the range.
+ */
+int exmem_health_report(phys_addr_t start, u64 size, enum exmem_health health,
+			const char *event)
+{
+	return exmem_health_queue(start, size, health, event, false);
+}
 EXPORT_SYMBOL_GPL(exmem_health_report);
+
+/**
+ * exmem_health_report_lasting - Report the memory of a range degraded for good
+ * @start: physical start address
+ * @size: size in bytes
+ * @event: why, a short name shown in sysfs and the uevent
+ *
+ * As exmem_health_report() with EXMEM_HEALTH_DEGRADED, for a cause that
+ * does not go away by itself (the device asks to be replaced, its link
+ * trained below its capability): later ok reports of the driver (a quiet
+ * period) leave the device degraded; only the administrator's "ok" lifts
+ * it.
+ *
+ * Return: as exmem_health_report().
+ */
+int exmem_health_report_lasting(phys_addr_t start, u64 size, const char *event)
+{
+	return exmem_health_queue(start, size, EXMEM_HEALTH_DEGRADED, event,
+				  true);
+}
+EXPORT_SYMBOL_GPL(exmem_health_report_lasting);
 
 /**
  * exmem_health_count_error - Count an error against the devices of a range
@@ -515,7 +556,8 @@ static void exmem_drain_done(struct exmem_dev *dev)
 	mutex_lock(&exmem_devs_lock);
 	if (dev->health == EXMEM_HEALTH_FAILING && !dev->drain_cancel) {
 		strscpy(dev->drain_status, "done", sizeof(dev->drain_status));
-		exmem_dev_set_health(dev, EXMEM_HEALTH_OFFLINE, "drained", false);
+		exmem_dev_set_health(dev, EXMEM_HEALTH_OFFLINE, "drained", false,
+				     false);
 		exmem_react();
 	}
 	mutex_unlock(&exmem_devs_lock);
@@ -713,7 +755,7 @@ static ssize_t health_store(struct kobject *kobj, struct kobj_attribute *attr,
 	    dev->health == EXMEM_HEALTH_FAILING)
 		exmem_drain_start(dev);
 	exmem_dev_set_health(dev, min(health, EXMEM_HEALTH_FAILING), "admin",
-			     true);
+			     true, false);
 	exmem_react();
 	mutex_unlock(&exmem_devs_lock);
 	unlock_device_hotplug();

@@ -437,6 +437,43 @@ TEST_F_TIMEOUT(health, throttling_event_degrades, 300)
 				       self->event, sizeof(self->event), WAIT_S));
 }
 
+/*
+ * A lasting cause (the link trained below its capability: the injector's
+ * "link-degraded") keeps a device degraded through the end of a quiet
+ * period that a recoverable cause (throttling) started on top of it: only
+ * the administrator's "ok" lifts it (review F13: the quiet timer returned
+ * such a device, or one asking to be replaced, to service).
+ */
+TEST_F_TIMEOUT(health, quiet_period_does_not_lift_a_lasting_degradation, 300)
+{
+	const struct exmem_cxl_dev *a = &self->dev[0], *b = &self->dev[1];
+	char buf[32];
+
+	ASSERT_EQ(0, inject(a->memdev, "link-degraded"));
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, a->dax, "degraded",
+				       self->event, sizeof(self->event), WAIT_S));
+	EXPECT_STREQ("link-degraded", self->event);
+	/* A recoverable cause on top; its quiet period ends at once. */
+	ASSERT_EQ(0, inject(a->memdev, "throttle"));
+	ASSERT_EQ(0, inject(a->memdev, "quiet"));
+	/*
+	 * Reports apply in order: once a report made after the quiet one
+	 * (the other device's throttling) is applied, so is the quiet one.
+	 */
+	ASSERT_EQ(0, inject(b->memdev, "throttle"));
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, b->dax, "degraded",
+				       self->event, sizeof(self->event), WAIT_S));
+	ASSERT_EQ(0, exmem_dev_attr(a->dax, "health", buf, sizeof(buf)));
+	EXPECT_STREQ("degraded", buf);
+
+	/* The administrator lifts it; the other device's quiet ends. */
+	ASSERT_EQ(0, exmem_dev_set_health(a->dax, "ok"));
+	ASSERT_EQ(0, inject(b->memdev, "quiet"));
+	ASSERT_EQ(0, exmem_uevent_wait(self->uevents, b->dax, "ok",
+				       self->event, sizeof(self->event), WAIT_S));
+	EXPECT_STREQ("quiet", self->event);
+}
+
 /* General media event descriptors (CXL 3.1 8.2.9.2.1.1). */
 #define MEDIA_CORRECTED		0
 #define MEDIA_UNCORRECTABLE	1

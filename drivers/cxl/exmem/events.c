@@ -185,6 +185,16 @@ static int cxl_exmem_report(const struct range *r, int nr,
 	return hits;
 }
 
+/* Report each range degraded for good (exmem_health_report_lasting()). */
+static void cxl_exmem_report_lasting(const struct range *r, int nr,
+				     const char *why)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		exmem_health_report_lasting(r[i].start, range_len(&r[i]), why);
+}
+
 static void cxl_exmem_count_errors(const struct range *r, int nr)
 {
 	int i;
@@ -241,7 +251,9 @@ static void cxl_exmem_not_quiet(struct cxl_exmem_mon *mon)
  * cxl_exmem_degrade - Report the ExMem memory of a memdev degraded
  * @cxlmd: the memory device; the caller holds its device lock
  * @why: the event, shown in sysfs and in the uevent
- * @recovers: return to ok after quiet_ms without errors or events
+ * @recovers: return to ok after quiet_ms without errors or events; if
+ *	false, the degradation lasts until the administrator lifts it, and
+ *	the end of a quiet period (of an earlier, recoverable cause) does not
  */
 void cxl_exmem_degrade(const struct cxl_memdev *cxlmd, const char *why,
 		       bool recovers)
@@ -250,7 +262,11 @@ void cxl_exmem_degrade(const struct cxl_memdev *cxlmd, const char *why,
 	struct cxl_exmem_mon *mon;
 	int nr = cxl_exmem_memdev_ranges(cxlmd, r, ARRAY_SIZE(r));
 
-	if (!cxl_exmem_report(r, nr, EXMEM_HEALTH_DEGRADED, why) || !recovers)
+	if (!recovers) {
+		cxl_exmem_report_lasting(r, nr, why);
+		return;
+	}
+	if (!cxl_exmem_report(r, nr, EXMEM_HEALTH_DEGRADED, why))
 		return;
 	mutex_lock(&cxl_exmem_lock);
 	mon = cxl_exmem_mon(cxlmd);
@@ -276,6 +292,13 @@ void cxl_exmem_quiet_now(const struct cxl_memdev *cxlmd)
 	if (mon && mon->degraded)
 		mod_delayed_work(system_wq, &mon->quiet_work, 0);
 	mutex_unlock(&cxl_exmem_lock);
+	/*
+	 * Its report is queued when this returns, ahead of any later one
+	 * (monitors are never freed: the code is built in). Not under
+	 * cxl_exmem_lock, which the work takes.
+	 */
+	if (mon)
+		flush_delayed_work(&mon->quiet_work);
 }
 
 /**
