@@ -91,11 +91,15 @@ FIXTURE_SETUP(pins)
 	ASSERT_LE(0, self->ring) TH_LOG("io_uring_setup: %s", strerror(errno));
 }
 
-FIXTURE_TEARDOWN(pins)
+/*
+ * In the parent, so that it runs when the test is killed too (its
+ * timeout): the budget, the loop device and the offlined block are
+ * restored whatever happened. The ring went with the test's process.
+ */
+FIXTURE_TEARDOWN_PARENT(pins)
 {
 	char block[32], state[32];
 
-	close(self->ring);
 	if (self->loop[0]) {
 		EXPECT_EQ(0, system("umount " DIO_DIR));
 		EXPECT_EQ(0, shell("losetup -d %s", self->loop));
