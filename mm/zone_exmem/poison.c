@@ -53,7 +53,10 @@ static struct exmem_poison_range *exmem_poison_next(void)
 
 /*
  * memory_failure() for each online ExMem page of @r; the number of such
- * pages. Other pages (offline, another zone) are not ours to poison.
+ * pages. Other pages (offline, another zone) are not ours to poison. A
+ * page already poisoned is skipped: a device's poison list holds its
+ * records until they are cleared, so every read of the list reports them
+ * again, and memory_failure() would log each as a failed recovery.
  */
 static unsigned long exmem_poison_range(const struct exmem_poison_range *r)
 {
@@ -63,11 +66,13 @@ static unsigned long exmem_poison_range(const struct exmem_poison_range *r)
 	for (pfn = r->pfn; pfn < r->end_pfn; pfn++) {
 		page = pfn_to_online_page(pfn);
 		if (page && zone_idx_is_exmem(page_zonenum(page))) {
+			nr++;
+			if (PageHWPoison(page))
+				continue;
 			/* Without CONFIG_MEMORY_FAILURE, only counted. */
 			if (IS_ENABLED(CONFIG_MEMORY_FAILURE))
 				memory_failure(pfn, 0);
 			exmem_health_count_error(PFN_PHYS(pfn), PAGE_SIZE);
-			nr++;
 		}
 		cond_resched();
 	}
