@@ -125,8 +125,8 @@ TEST_F_TIMEOUT(global, io_uring_fixed_buffer_is_pinned_in_place_and_blocks_offli
 
 /*
  * A pin faults in an untouched MAP_EXMEM buffer (registration before the
- * first write, as applications do): its pages come from ExMem, where pins
- * within the budget may stay. The pin's allocation context
+ * first write, as applications do): with room in the pin budget its pages
+ * come from ExMem and stay there, as a written buffer's do. The pin's allocation context
  * (PF_MEMALLOC_PIN) drops __GFP_MOVABLE to keep pinned pages out of
  * ZONE_MOVABLE; without it an ExMem-only request cannot reach ZONE_EXMEM
  * either, and it was served from DRAM and counted as a caller error in
@@ -141,6 +141,8 @@ TEST_F_TIMEOUT(global, a_pin_faults_an_untouched_map_exmem_buffer_into_exmem, 30
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_EXMEM, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, buf);
+	/* Room in the budget, as for the written buffer above. */
+	ASSERT_EQ(0, exmem_set_vm_sysctl(BUDGET, "50"));
 	ASSERT_EQ(0, madvise(buf, LEN, MADV_NOHUGEPAGE));
 	ASSERT_EQ(0, exmem_count_pages(buf, LEN, &in_exmem, &present, pfns));
 	ASSERT_EQ(0, present) TH_LOG("the buffer is not untouched");
