@@ -285,20 +285,6 @@ FIXTURE_TEARDOWN_PARENT(refcount)
 	EXPECT_EQ(self->fast->node, dev_node(self->fast));
 }
 
-/* Offline every block of a device, without unbinding it. 0 or -errno. */
-static int offline_blocks(unsigned long first, unsigned long nr)
-{
-	unsigned long i;
-	int err;
-
-	for (i = 0; i < nr; i++) {
-		err = exmem_block_id_set_state(first + i, "offline");
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 /* Adding and offlining a 512 MiB device under TCG: minutes, not seconds. */
 TEST_F_TIMEOUT(refcount, aggregation_refcount_holds_through_unplug_of_either_device_in_any_order,
 	       900)
@@ -323,7 +309,7 @@ TEST_F_TIMEOUT(refcount, aggregation_refcount_holds_through_unplug_of_either_dev
 	EXPECT_EQ(self->slow_tier, exmem_memory_tier(node));
 
 	/* The node's last memory goes offline: it leaves its tier, no oops. */
-	ASSERT_EQ(0, offline_blocks(self->fast_first, self->fast_nr));
+	ASSERT_EQ(0, exmem_blocks_offline(self->fast_first, self->fast_nr));
 	EXPECT_EQ(-1, exmem_memory_tier(node));
 	ASSERT_EQ(0, exmem_write_file(EXMEM_KMEM "/unbind", self->fast->name));
 	EXPECT_EQ(0, exmem_cpuless_nodes());

@@ -352,22 +352,38 @@ TEST_F_TIMEOUT(map, mprotect_split_keeps_flag_on_every_part, 300)
 	munmap(p, LEN);
 }
 
-/* Page @p out with MADV_PAGEOUT, then read it back: where did it land? */
+/*
+ * Page @p out with MADV_PAGEOUT, then read it back: where did it land?
+ * @willneed reads it into the swap cache with MADV_WILLNEED first, before
+ * any fault: that read-ahead allocates the pages, so it must apply the
+ * mapping's rule as a fault does.
+ */
 static void pageout_and_back(struct __test_metadata *_metadata, char *p,
-			     size_t len, bool exmem)
+			     size_t len, bool exmem, bool willneed)
 {
+	unsigned char vec[LEN / PAGE];
 	struct exmem_where w;
+	size_t i, resident = 0;
 
 	madvise(p, len, MADV_NOHUGEPAGE);
 	fill(p, len, 16);
 	ASSERT_EQ(0, madvise(p, len, MADV_PAGEOUT));
 	ASSERT_EQ(0, exmem_count_pages_of(0, p, len, &w));
-	EXPECT_LT(0, w.swapped);	/* it really went out */
+	ASSERT_LT(0, w.swapped) TH_LOG("nothing paged out");
+	if (willneed) {
+		ASSERT_EQ(0, madvise(p, len, MADV_WILLNEED));
+		/* In the swap cache now: mincore() counts those resident. */
+		ASSERT_EQ(0, mincore(p, len, vec));
+		for (i = 0; i < len / PAGE; i++)
+			resident += vec[i] & 1;
+		EXPECT_EQ(len / PAGE, resident);
+	}
 	EXPECT_TRUE(check(p, len, 16));	/* swap-in */
 	EXPECT_PAGES_IN(p, len, exmem);
 }
 
-TEST_F_TIMEOUT(map, pageout_and_swap_in_keep_exmem_and_normal, 300)
+/* A MAP_EXMEM and, under "prefer", a MAP_NORMAL mapping, out and back. */
+static void both_out_and_back(struct __test_metadata *_metadata, bool willneed)
 {
 	char *e, *n;
 
@@ -375,56 +391,23 @@ TEST_F_TIMEOUT(map, pageout_and_swap_in_keep_exmem_and_normal, 300)
 	ASSERT_EQ(0, exmem_swap_on()) TH_LOG("no swap on /dev/zram0");
 	e = map(LEN, ANON | MAP_EXMEM, -1);
 	ASSERT_NE(NULL, e);
-	pageout_and_back(_metadata, e, LEN, true);
+	pageout_and_back(_metadata, e, LEN, true, willneed);
 	prefer_exmem(_metadata);
 	n = map(LEN, ANON | MAP_NORMAL, -1);
 	ASSERT_NE(NULL, n);
-	pageout_and_back(_metadata, n, LEN, false);
+	pageout_and_back(_metadata, n, LEN, false, willneed);
 	munmap(e, LEN);
 	munmap(n, LEN);
 }
 
-/*
- * Page @p out, read it back into the swap cache with MADV_WILLNEED (before
- * any fault), then touch it: where did it land? The read-ahead allocates
- * the pages, so it must apply the mapping's rule as a fault does.
- */
-static void pageout_willneed_and_back(struct __test_metadata *_metadata,
-				      char *p, size_t len, bool exmem)
+TEST_F_TIMEOUT(map, pageout_and_swap_in_keep_exmem_and_normal, 300)
 {
-	unsigned char vec[LEN / PAGE];
-	struct exmem_where w;
-	size_t i, resident = 0;
-
-	madvise(p, len, MADV_NOHUGEPAGE);
-	fill(p, len, 17);
-	ASSERT_EQ(0, madvise(p, len, MADV_PAGEOUT));
-	ASSERT_EQ(0, exmem_count_pages_of(0, p, len, &w));
-	ASSERT_LT(0, w.swapped) TH_LOG("nothing paged out");
-	ASSERT_EQ(0, madvise(p, len, MADV_WILLNEED));
-	/* In the swap cache now: mincore() counts those pages resident. */
-	ASSERT_EQ(0, mincore(p, len, vec));
-	for (i = 0; i < len / PAGE; i++)
-		resident += vec[i] & 1;
-	EXPECT_EQ(len / PAGE, resident);
-	EXPECT_TRUE(check(p, len, 17));
-	EXPECT_PAGES_IN(p, len, exmem);
+	both_out_and_back(_metadata, false);
 }
 
 TEST_F_TIMEOUT(map, madv_willneed_swap_in_keeps_exmem_and_normal, 300)
 {
-	char *e, *n;
-
-	ASSERT_EQ(0, exmem_swap_on()) TH_LOG("no swap on /dev/zram0");
-	e = map(LEN, ANON | MAP_EXMEM, -1);
-	ASSERT_NE(NULL, e);
-	pageout_willneed_and_back(_metadata, e, LEN, true);
-	prefer_exmem(_metadata);
-	n = map(LEN, ANON | MAP_NORMAL, -1);
-	ASSERT_NE(NULL, n);
-	pageout_willneed_and_back(_metadata, n, LEN, false);
-	munmap(e, LEN);
-	munmap(n, LEN);
+	both_out_and_back(_metadata, true);
 }
 
 TEST_F(map, smaps_shows_em_and_nm)

@@ -586,7 +586,7 @@ int exmem_dax_of_phys(unsigned long long phys, char *name, size_t len,
 	return found;
 }
 
-int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr)
+int exmem_blocks_offline(unsigned long first, unsigned long nr)
 {
 	unsigned long i;
 	int err;
@@ -596,7 +596,14 @@ int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr)
 		if (err)
 			return err;
 	}
-	return exmem_write_file(EXMEM_KMEM "/unbind", dax);
+	return 0;
+}
+
+int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr)
+{
+	int err = exmem_blocks_offline(first, nr);
+
+	return err ? err : exmem_write_file(EXMEM_KMEM "/unbind", dax);
 }
 
 char *exmem_map_bound(size_t len)

@@ -225,6 +225,8 @@ int exmem_dax_block_range(const char *dax, unsigned long *first,
 /* The dax device holding physical address @phys, with its blocks. */
 int exmem_dax_of_phys(unsigned long long phys, char *name, size_t len,
 		      unsigned long *first, unsigned long *nr);
+/* Offline blocks @first to @first + @nr - 1, in order. 0 or -errno. */
+int exmem_blocks_offline(unsigned long first, unsigned long nr);
 /* Offline a dax device's blocks and unbind it from kmem. 0 or -errno. */
 int exmem_dax_unplug(const char *dax, unsigned long first, unsigned long nr);
 
