@@ -293,9 +293,8 @@ static void exmem_dev_set_health(struct exmem_dev *dev,
 	enum exmem_health old = dev->health;
 
 	lockdep_assert_held(&exmem_devs_lock);
-	if (!admin && old >= EXMEM_HEALTH_FAILING && health < old)
-		return;
-	if (!admin && dev->lasting && health < old)
+	if (!admin && health < old &&
+	    (old >= EXMEM_HEALTH_FAILING || dev->lasting))
 		return;
 	/* The administrator's word replaces any cause. */
 	dev->lasting = admin ? false :

@@ -172,27 +172,24 @@ int cxl_exmem_memdev_ranges(const struct cxl_memdev *cxlmd, struct range *r,
 	return rs.nr;
 }
 
-/* Report @health for each range; return how many were ExMem. */
+/*
+ * Report @health for each range, or with @lasting a degradation for good
+ * (exmem_health_report_lasting()); return how many were ExMem.
+ */
 static int cxl_exmem_report(const struct range *r, int nr,
-			    enum exmem_health health, const char *why)
+			    enum exmem_health health, const char *why,
+			    bool lasting)
 {
 	int i, hits = 0;
+	u64 len;
 
-	for (i = 0; i < nr; i++)
-		if (!exmem_health_report(r[i].start, range_len(&r[i]), health,
-					 why))
+	for (i = 0; i < nr; i++) {
+		len = range_len(&r[i]);
+		if (!(lasting ? exmem_health_report_lasting(r[i].start, len, why) :
+				exmem_health_report(r[i].start, len, health, why)))
 			hits++;
+	}
 	return hits;
-}
-
-/* Report each range degraded for good (exmem_health_report_lasting()). */
-static void cxl_exmem_report_lasting(const struct range *r, int nr,
-				     const char *why)
-{
-	int i;
-
-	for (i = 0; i < nr; i++)
-		exmem_health_report_lasting(r[i].start, range_len(&r[i]), why);
 }
 
 static void cxl_exmem_count_errors(const struct range *r, int nr)
@@ -212,7 +209,7 @@ static void cxl_exmem_quiet_workfn(struct work_struct *work)
 	mutex_lock(&cxl_exmem_lock);
 	if (mon->degraded) {
 		cxl_exmem_report(mon->ranges, mon->nr_ranges, EXMEM_HEALTH_OK,
-				 "quiet");
+				 "quiet", false);
 		mon->degraded = false;
 		mon->ce_count = 0;
 	}
@@ -262,11 +259,8 @@ void cxl_exmem_degrade(const struct cxl_memdev *cxlmd, const char *why,
 	struct cxl_exmem_mon *mon;
 	int nr = cxl_exmem_memdev_ranges(cxlmd, r, ARRAY_SIZE(r));
 
-	if (!recovers) {
-		cxl_exmem_report_lasting(r, nr, why);
-		return;
-	}
-	if (!cxl_exmem_report(r, nr, EXMEM_HEALTH_DEGRADED, why))
+	if (!cxl_exmem_report(r, nr, EXMEM_HEALTH_DEGRADED, why, !recovers) ||
+	    !recovers)
 		return;
 	mutex_lock(&cxl_exmem_lock);
 	mon = cxl_exmem_mon(cxlmd);
@@ -355,7 +349,7 @@ bool cxl_exmem_uncorrectable_error(const struct cxl_memdev *cxlmd)
 
 	cxl_exmem_count_errors(r, nr);
 	return cxl_exmem_report(r, nr, EXMEM_HEALTH_FAILING,
-				"uncorrectable-error") > 0;
+				"uncorrectable-error", false) > 0;
 }
 EXPORT_SYMBOL_NS_GPL(cxl_exmem_uncorrectable_error, CXL);
 
@@ -405,27 +399,32 @@ static u64 cxl_exmem_dpa_to_hpa_run(const struct cxl_memdev *cxlmd, u64 dpa,
 /*
  * Poisoned host ranges, merged while they touch or overlap in whole pages
  * (granules smaller than a page map to the same pages), handed to
- * exmem_health_poison() when the next one does not; @hpa ULLONG_MAX
- * flushes.
+ * exmem_health_poison() when the next one does not, and at the end.
  */
 struct cxl_exmem_hpa_run {
-	u64 start, end;		/* page aligned; start ULLONG_MAX: empty */
+	u64 start, end;		/* page aligned; empty when equal */
 };
+
+static void cxl_exmem_poison_flush(struct cxl_exmem_hpa_run *run)
+{
+	if (run->end > run->start)
+		exmem_health_poison(run->start, run->end - run->start);
+	run->start = 0;
+	run->end = 0;
+}
 
 static void cxl_exmem_poison_add(struct cxl_exmem_hpa_run *run, u64 hpa,
 				 u64 n)
 {
 	u64 start = hpa & PAGE_MASK, end = PAGE_ALIGN(hpa + n);
 
-	if (run->start != ULLONG_MAX && hpa != ULLONG_MAX &&
-	    start <= run->end && end >= run->start) {
+	if (run->end > run->start && start <= run->end && end >= run->start) {
 		run->start = min(run->start, start);
 		run->end = max(run->end, end);
 		return;
 	}
-	if (run->start != ULLONG_MAX)
-		exmem_health_poison(run->start, run->end - run->start);
-	run->start = hpa == ULLONG_MAX ? ULLONG_MAX : start;
+	cxl_exmem_poison_flush(run);
+	run->start = start;
 	run->end = end;
 }
 
@@ -529,7 +528,7 @@ void cxl_exmem_poison(struct cxl_memdev *cxlmd, struct cxl_region *cxlr,
 {
 	u64 first = le64_to_cpu(rec->address) & CXL_POISON_START_MASK;
 	u64 len = (u64)le32_to_cpu(rec->length) * CXL_POISON_LEN_MULT;
-	struct cxl_exmem_hpa_run run = { .start = ULLONG_MAX };
+	struct cxl_exmem_hpa_run run = { 0 };
 	u64 dpa = first, end = first + len, n, hpa;
 	bool mapped = false;
 
@@ -542,7 +541,7 @@ void cxl_exmem_poison(struct cxl_memdev *cxlmd, struct cxl_region *cxlr,
 		dpa += n;
 		cond_resched();
 	}
-	cxl_exmem_poison_add(&run, ULLONG_MAX, 0);
+	cxl_exmem_poison_flush(&run);
 	if (!mapped)
 		dev_warn_ratelimited(&cxlmd->dev,
 				     "ExMem: poison at DPA %#llx is in no region, ignored\n",
